@@ -1,0 +1,1 @@
+"""llmotel: LLM observability on OpenTelemetry."""
