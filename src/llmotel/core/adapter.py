@@ -1,0 +1,54 @@
+"""What a provider supplies: one `Operation` per SDK method kind, translating SDK objects into the call record.
+
+An adapter never touches tracers, meters or loggers; the core does all of that from the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from llmotel.core.call import Call, InputContent, Request
+
+
+class Operation:
+    """Translation of one SDK method (e.g. `chat.completions.create`) into a call record."""
+
+    def request(self, instance: Any, kwargs: Mapping[str, Any]) -> Request:
+        """The request fields, read from the SDK method's arguments before it runs."""
+        raise NotImplementedError
+
+    def input_content(self, kwargs: Mapping[str, Any]) -> InputContent:
+        """The request content in semconv form. Called only when content capture is on."""
+        return InputContent()
+
+    def response(self, call: Call, result: Any) -> None:
+        """Fill the record from a complete (non-stream) result; set `call.output_messages` if capturing."""
+
+    def is_stream(self, request: Request, result: Any) -> bool:
+        """Whether `result` is a stream the core must proxy."""
+        return request.stream
+
+    def chunk(self, call: Call, chunk: Any) -> None:
+        """Fill the record from one stream chunk. Runs per chunk: keep it cheap."""
+
+    def stream_end(self, call: Call) -> None:
+        """Finish the record when a stream ends (build output content from `call.stream_state`)."""
+
+
+_PRIMITIVES = (str, bool, int, float)
+
+Parameters = tuple[tuple[str, str], ...]  # (SDK keyword argument, semconv attribute)
+
+
+def copy_parameters(kwargs: Mapping[str, Any], parameters: Parameters) -> dict[str, Any]:
+    """Request parameters as span attributes, skipping the SDKs' "not given" sentinels and non-primitive values."""
+    attributes: dict[str, Any] = {}
+    for keyword, attribute in parameters:
+        value = kwargs.get(keyword)
+        if isinstance(value, _PRIMITIVES):
+            attributes[attribute] = value
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(item, str) for item in value):
+            attributes[attribute] = list(value)
+    return attributes
+

@@ -1,0 +1,68 @@
+"""The function wrapper every instrumented SDK method gets, sync or async: begin, call, then end or proxy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from opentelemetry import context as otel_context
+
+from llmotel.core.adapter import Operation
+from llmotel.core.call import Call, Request
+from llmotel.core.errors import report_internal_error
+from llmotel.core.stream import AsyncStreamProxy, SyncStreamProxy
+from llmotel.core.telemetry import Telemetry
+
+WrapperFunction = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], Any]
+
+
+def method_wrapper(telemetry: Telemetry, operation: Operation, is_async: bool) -> WrapperFunction:
+    """A wrapt wrapper that records one call of the wrapped SDK method with `operation`'s translation."""
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        started = telemetry.begin(operation, instance, kwargs)
+        if started is None:
+            return wrapped(*args, **kwargs)
+        call, request = started
+        token = otel_context.attach(telemetry.context_with(call))  # SDK retries and HTTP spans nest under ours
+        try:
+            result = wrapped(*args, **kwargs)
+        except BaseException as exc:
+            telemetry.fail(call, exc)
+            raise
+        finally:
+            otel_context.detach(token)
+        return _complete(telemetry, operation, call, request, result, SyncStreamProxy)
+
+    async def async_wrapper(
+        wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        started = telemetry.begin(operation, instance, kwargs)
+        if started is None:
+            return await wrapped(*args, **kwargs)
+        call, request = started
+        token = otel_context.attach(telemetry.context_with(call))
+        try:
+            result = await wrapped(*args, **kwargs)
+        except BaseException as exc:
+            telemetry.fail(call, exc)
+            raise
+        finally:
+            otel_context.detach(token)
+        return _complete(telemetry, operation, call, request, result, AsyncStreamProxy)
+
+    return async_wrapper if is_async else wrapper
+
+
+def _complete(
+    telemetry: Telemetry, operation: Operation, call: Call, request: Request, result: Any, proxy: type[Any]
+) -> Any:
+    """End the call with a complete result, or hand back a stream proxy that ends it later."""
+    try:
+        if operation.is_stream(request, result):
+            return proxy(result, call, operation, telemetry)
+        operation.response(call, result)
+    except Exception:
+        report_internal_error("response")
+    telemetry.succeed(call)
+    return result

@@ -1,0 +1,1 @@
+"""Provider adapters: one folder each, translating an SDK's objects into the core's call record."""
