@@ -1,0 +1,102 @@
+"""The steps every stand-in endpoint shares: parse the body, read the directives, fail or build, then apply faults."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .body import ChunkStream, Reply
+from .directives import DirectiveError, Directives, parse_directives
+
+RequestBody = bytes | Mapping[str, Any]
+Builder = Callable[[dict[str, Any], Directives], Reply]
+
+
+class InvalidRequest(Exception):
+    """A request the real API would refuse with 400; `param` names the offending field."""
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+
+@dataclass(frozen=True)
+class WireFormat:
+    """What differs between providers in the shared steps."""
+
+    error: Callable[[int, str, str | None], Reply]
+    # An event whose data is not JSON, in the provider's framing (Anthropic's SDK skips events without a name).
+    malformed_event: bytes
+
+
+def serve(build: Builder, body: RequestBody, headers: Mapping[str, str], wire: WireFormat) -> Reply:
+    """Answer one request; `headers` keys are lower-case."""
+    try:
+        request = body if isinstance(body, Mapping) else json.loads(body)
+    except ValueError:
+        return wire.error(400, "The request body is not valid JSON.", None)
+    if not isinstance(request, dict):
+        return wire.error(400, "The request body must be a JSON object.", None)
+    try:
+        directives = parse_directives(headers, request.get("model"))
+    except DirectiveError as err:
+        return wire.error(400, str(err), None)
+    if directives.fails(headers):
+        status = directives.error_status
+        assert status is not None
+        reply = wire.error(status, f"Stand-in scenario error-{status}.", None)
+    else:
+        try:
+            reply = build(request, directives)
+        except InvalidRequest as err:
+            return wire.error(400, err.message, err.param)
+        if directives.malformed_json:
+            reply = _malformed(reply, wire.malformed_event)
+    return _with_faults(reply, directives)
+
+
+def required_string(request: Mapping[str, Any], field: str) -> str:
+    value = request.get(field)
+    if not isinstance(value, str) or not value:
+        raise InvalidRequest(f"'{field}' is required and must be a non-empty string.", field)
+    return value
+
+
+def required_list(request: Mapping[str, Any], field: str) -> list[Any]:
+    value = request.get(field)
+    if not isinstance(value, list) or not value:
+        raise InvalidRequest(f"'{field}' is required and must be a non-empty array.", field)
+    return value
+
+
+def optional_int(request: Mapping[str, Any], field: str) -> int | None:
+    value = request.get(field)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise InvalidRequest(f"'{field}' must be a positive integer.", field)
+    return value
+
+
+def _malformed(reply: Reply, garbage_event: bytes) -> Reply:
+    if isinstance(reply.body, bytes):
+        return reply._replace(body=reply.body[: len(reply.body) // 2])
+    return reply._replace(body=ChunkStream(_after_first(reply.body, garbage_event)))
+
+
+def _after_first(chunks: ChunkStream, inserted: bytes) -> Iterator[bytes]:
+    for index, chunk in enumerate(chunks):
+        yield chunk
+        if index == 0:
+            yield inserted
+
+
+def _with_faults(reply: Reply, directives: Directives) -> Reply:
+    if directives.cut_after is None and not directives.first_chunk_delay_s:
+        return reply
+    body = reply.body
+    # A cut non-stream body delivers its first half, then the connection drops.
+    chunks = [body[: len(body) // 2], body[len(body) // 2 :]] if isinstance(body, bytes) else body
+    stream = ChunkStream(chunks, first_chunk_delay_s=directives.first_chunk_delay_s, cut_after=directives.cut_after)
+    return reply._replace(body=stream)
