@@ -51,4 +51,3 @@ def copy_parameters(kwargs: Mapping[str, Any], parameters: Parameters) -> dict[s
         elif isinstance(value, (list, tuple)) and value and all(isinstance(item, str) for item in value):
             attributes[attribute] = list(value)
     return attributes
-

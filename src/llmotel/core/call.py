@@ -23,6 +23,9 @@ class Request:
     server_port: int | None = None
     attributes: Attributes = field(default_factory=dict)  # request parameters, set at span start
     stream: bool = False
+    # The caller asked for the raw HTTP response: "stream" means the body is unread and the caller reads it lazily,
+    # so llmotel must not touch it; any other value, the body was read and parse() is cached. None: parsed result.
+    raw_response: str | None = None
 
 
 @dataclass(slots=True)

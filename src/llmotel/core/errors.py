@@ -23,7 +23,9 @@ def report_internal_error(where: str) -> None:
         raise
     if where not in _reported:
         _reported.add(where)
-        logger.warning("llmotel: internal error in %s (telemetry for this call may be incomplete)", where, exc_info=True)
+        logger.warning(
+            "llmotel: internal error in %s (telemetry for this call may be incomplete)", where, exc_info=True
+        )
 
 
 def error_type(exc: BaseException) -> str:

@@ -13,6 +13,7 @@ from wrapt import wrap_function_wrapper
 
 from llmotel.config import Settings
 from llmotel.core.adapter import Operation
+from llmotel.core.stream_manager import manager_wrapper
 from llmotel.core.telemetry import Telemetry
 from llmotel.core.wrapper import method_wrapper
 
@@ -23,6 +24,7 @@ class Patch:
     attribute: str  # "Class.method" inside module
     operation: Operation
     is_async: bool = False
+    stream_manager: bool = False  # the method returns a context manager that opens a stream on enter
 
 
 class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
@@ -48,8 +50,9 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         )
         self._applied: list[Patch] = []
         for patch in self.patches():
+            make_wrapper = manager_wrapper if patch.stream_manager else method_wrapper
             wrap_function_wrapper(
-                patch.module, patch.attribute, method_wrapper(self.telemetry, patch.operation, patch.is_async)
+                patch.module, patch.attribute, make_wrapper(self.telemetry, patch.operation, patch.is_async)
             )
             self._applied.append(patch)
         self._after_instrument()

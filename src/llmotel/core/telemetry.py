@@ -20,7 +20,9 @@ from llmotel.core.errors import error_type, report_internal_error
 from llmotel.core.scope import current_scope
 from llmotel.version import __version__
 
-_SUPPRESS_KEY = otel_context._SUPPRESS_INSTRUMENTATION_KEY  # the key opentelemetry-instrumentation's suppress_instrumentation() sets
+_SUPPRESS_KEY = (
+    otel_context._SUPPRESS_INSTRUMENTATION_KEY
+)  # the key opentelemetry-instrumentation's suppress_instrumentation() sets
 
 
 class Telemetry:
@@ -128,7 +130,13 @@ class Telemetry:
             attributes[semconv.GEN_AI_RESPONSE_ID] = call.response_id
         if call.finish_reasons:
             attributes[semconv.GEN_AI_RESPONSE_FINISH_REASONS] = call.finish_reasons
-        usage = (call.input_tokens, call.output_tokens, call.cache_read_tokens, call.cache_write_tokens, call.reasoning_tokens)
+        usage = (
+            call.input_tokens,
+            call.output_tokens,
+            call.cache_read_tokens,
+            call.cache_write_tokens,
+            call.reasoning_tokens,
+        )
         for key, value in zip(_USAGE_ATTRIBUTES, usage):
             if value is not None:
                 attributes[key or self._cache_write_attribute] = value

@@ -59,9 +59,14 @@ def _complete(
 ) -> Any:
     """End the call with a complete result, or hand back a stream proxy that ends it later."""
     try:
-        if operation.is_stream(request, result):
+        if request.raw_response is not None:
+            # A raw stream's chunks never pass through llmotel, and an unread body is the caller's to read.
+            if request.raw_response != "stream" and not request.stream:
+                operation.response(call, result.parse())
+        elif operation.is_stream(request, result):
             return proxy(result, call, operation, telemetry)
-        operation.response(call, result)
+        else:
+            operation.response(call, result)
     except Exception:
         report_internal_error("response")
     telemetry.succeed(call)

@@ -15,8 +15,8 @@ from llmotel.providers.openai.common import (
     output_type,
     record_service,
     request_service_tier,
-    unwrap_response,
 )
+from llmotel.providers.stainless import raw_response_mode
 
 PARAMETERS: Parameters = (
     ("max_tokens", semconv.GEN_AI_REQUEST_MAX_TOKENS),
@@ -57,7 +57,9 @@ class ChatCompletions(Operation):
         stream = kwargs.get("stream") is True
         if stream:
             attributes[semconv.GEN_AI_REQUEST_STREAM] = True
-        return Request("chat", provider, str(kwargs.get("model")), address, port, attributes, stream)
+        return Request(
+            "chat", provider, str(kwargs.get("model")), address, port, attributes, stream, raw_response_mode(kwargs)
+        )
 
     def input_content(self, kwargs: Mapping[str, Any]) -> InputContent:
         messages = [_input_message(message) for message in kwargs.get("messages") or ()]
@@ -67,10 +69,7 @@ class ChatCompletions(Operation):
     def is_stream(self, request: Request, result: Any) -> bool:
         return request.stream and type(result).__name__ in ("Stream", "AsyncStream")
 
-    def response(self, call: Call, result: Any) -> None:
-        completion = unwrap_response(result)
-        if completion is None or not hasattr(completion, "choices"):
-            return
+    def response(self, call: Call, completion: Any) -> None:
         call.response_id = completion.id
         call.response_model = completion.model
         for choice in completion.choices:

@@ -1,4 +1,4 @@
-"""What every OpenAI operation shares: the endpoint a client talks to, usage, and unwrapping raw responses."""
+"""What every OpenAI operation shares: the endpoint a client talks to, service tier, output type."""
 
 from __future__ import annotations
 
@@ -6,30 +6,14 @@ from typing import Any
 
 from llmotel import semconv
 from llmotel.core.call import Call
-
-RAW_RESPONSE_CLASSES = ("LegacyAPIResponse",)  # `.with_raw_response`: parse() is cached, the caller gets our object
+from llmotel.providers import stainless
 
 
 def endpoint(resource: Any) -> tuple[str, str | None, int | None]:
-    """(provider, server.address, server.port) of the client behind an SDK resource (host and port only)."""
-    client = getattr(resource, "_client", None)
-    url = getattr(client, "base_url", None)
-    host = getattr(url, "host", None) or None
-    port = getattr(url, "port", None)
-    if host and port is None:
-        port = 443 if getattr(url, "scheme", "https") == "https" else 80
-    provider = "azure.ai.openai" if type(client).__name__.startswith(("AzureOpenAI", "AsyncAzureOpenAI")) else "openai"
-    return provider, host, port
-
-
-def unwrap_response(result: Any) -> Any:
-    """The parsed model of a result; None for `.with_streaming_response`, whose body the caller reads lazily."""
-    name = type(result).__name__
-    if name in RAW_RESPONSE_CLASSES:
-        return result.parse()
-    if name in ("APIResponse", "AsyncAPIResponse"):
-        return None
-    return result
+    """(provider, server.address, server.port); Azure clients are their own provider."""
+    client_class = type(getattr(resource, "_client", None)).__name__
+    provider = "azure.ai.openai" if client_class in ("AzureOpenAI", "AsyncAzureOpenAI") else "openai"
+    return (provider, *stainless.endpoint(resource))
 
 
 def record_service(call: Call, response: Any) -> None:

@@ -8,7 +8,8 @@ from typing import Any
 from llmotel import semconv
 from llmotel.core.adapter import Operation
 from llmotel.core.call import Call, Request
-from llmotel.providers.openai.common import endpoint, unwrap_response
+from llmotel.providers.openai.common import endpoint
+from llmotel.providers.stainless import raw_response_mode
 
 
 class Embeddings(Operation):
@@ -21,12 +22,18 @@ class Embeddings(Operation):
         dimensions = kwargs.get("dimensions")
         if isinstance(dimensions, int):
             attributes[semconv.GEN_AI_EMBEDDINGS_DIMENSION_COUNT] = dimensions
-        return Request("embeddings", provider, str(kwargs.get("model")), address, port, attributes)
+        return Request(
+            "embeddings",
+            provider,
+            str(kwargs.get("model")),
+            address,
+            port,
+            attributes,
+            False,
+            raw_response_mode(kwargs),
+        )
 
-    def response(self, call: Call, result: Any) -> None:
-        response = unwrap_response(result)
-        if response is None or not hasattr(response, "data"):
-            return
+    def response(self, call: Call, response: Any) -> None:
         call.response_model = response.model
         if response.usage is not None:
             call.input_tokens = response.usage.prompt_tokens

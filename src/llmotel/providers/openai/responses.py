@@ -14,8 +14,8 @@ from llmotel.providers.openai.common import (
     output_type,
     record_service,
     request_service_tier,
-    unwrap_response,
 )
+from llmotel.providers.stainless import raw_response_mode
 
 PARAMETERS: Parameters = (
     ("max_output_tokens", semconv.GEN_AI_REQUEST_MAX_TOKENS),
@@ -49,7 +49,9 @@ class Responses(Operation):
         stream = kwargs.get("stream") is True
         if stream:
             attributes[semconv.GEN_AI_REQUEST_STREAM] = True
-        return Request("chat", provider, str(kwargs.get("model")), address, port, attributes, stream)
+        return Request(
+            "chat", provider, str(kwargs.get("model")), address, port, attributes, stream, raw_response_mode(kwargs)
+        )
 
     def input_content(self, kwargs: Mapping[str, Any]) -> InputContent:
         content = InputContent()
@@ -67,10 +69,7 @@ class Responses(Operation):
     def is_stream(self, request: Request, result: Any) -> bool:
         return request.stream and type(result).__name__ in ("Stream", "AsyncStream")
 
-    def response(self, call: Call, result: Any) -> None:
-        response = unwrap_response(result)
-        if response is None or not hasattr(response, "output"):
-            return
+    def response(self, call: Call, response: Any) -> None:
         call.response_id = response.id
         call.response_model = response.model
         call.set_finish_reason(0, _finish_reason(response))
@@ -114,7 +113,10 @@ def _finish_reason(response: Any) -> str:
 def _input_item(item: Mapping[str, Any]) -> Message:
     kind = item.get("type", "message")
     if kind == "function_call":
-        return {"role": "assistant", "parts": [tool_call_part(item.get("call_id"), item.get("name"), item.get("arguments"))]}
+        return {
+            "role": "assistant",
+            "parts": [tool_call_part(item.get("call_id"), item.get("name"), item.get("arguments"))],
+        }
     if kind == "function_call_output":
         return {"role": "tool", "parts": [tool_response_part(item.get("call_id"), item.get("output"))]}
     content = item.get("content")
