@@ -2,6 +2,8 @@ package pricing
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"fmt"
 	"os"
 	"regexp"
@@ -48,6 +50,9 @@ func Parse(file string, data []byte) (*Table, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &TableError{File: file, Line: 1, Problem: "empty file; a price table starts with schema_version, version, currency and models"}
+		}
 		return nil, l.yamlError(err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
