@@ -3,8 +3,8 @@ package pricing
 import (
 	"bytes"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"sort"
