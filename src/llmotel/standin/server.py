@@ -16,6 +16,9 @@ from typing import Any
 from .body import ChunkStream, ConnectionCut, Reply
 from .routing import respond
 
+# How often serve_forever notices stop(): short, so a test session does not wait half a second to end.
+_SHUTDOWN_POLL_S = 0.05
+
 
 @dataclass(frozen=True)
 class RecordedRequest:
@@ -90,7 +93,9 @@ class StandinServer:
             return self
         handler = type("BoundStandinHandler", (_StandinHandler,), {"request_log": self.requests})
         self._httpd = _QuietThreadingHTTPServer(("127.0.0.1", self._port), handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="standin-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(_SHUTDOWN_POLL_S,), name="standin-server", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -1,0 +1,178 @@
+"""Messages through the real anthropic client: plain, streamed events, stream helper, tools, caching, stops."""
+
+from __future__ import annotations
+
+import anthropic
+from standin_names import CLAUDE, CLAUDE_SNAPSHOT
+
+from llmotel.standin import StandinServer
+
+REPLY = "Hello from the llmotel stand-in model claude-haiku-4-5"
+MESSAGES = [{"role": "user", "content": "Say hello to the tests"}]
+WEATHER_TOOL = {
+    "name": "get_weather",
+    "description": "Weather of a city",
+    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
+TEXT_EVENTS = [
+    "message_start",
+    "content_block_start",
+    *["content_block_delta"] * 7,
+    "content_block_stop",
+    "message_delta",
+    "message_stop",
+]
+
+
+def test_plain_message(anthropic_client: anthropic.Anthropic, server: StandinServer) -> None:
+    message = anthropic_client.messages.create(
+        model=CLAUDE,
+        max_tokens=100,
+        system="Be terse.",
+        messages=MESSAGES,  # type: ignore[arg-type]
+    )
+
+    assert message.id.startswith("msg_")
+    assert message.model == CLAUDE_SNAPSHOT
+    assert message.stop_reason == "end_turn"
+    assert [block.type for block in message.content] == ["text"]
+    assert message.content[0].text == REPLY  # type: ignore[union-attr]
+    assert (message.usage.input_tokens, message.usage.output_tokens) == (2 + 5, 7)
+    assert (message.usage.cache_creation_input_tokens, message.usage.cache_read_input_tokens) == (0, 0)
+    [request] = server.requests
+    assert request.path == "/v1/messages"
+    assert "anthropic-version" in request.headers
+    assert request.body["max_tokens"] == 100
+
+
+def test_raw_stream_event_order_with_ping(anthropic_client: anthropic.Anthropic) -> None:
+    events = list(anthropic_client.messages.create(model=CLAUDE, max_tokens=100, messages=MESSAGES, stream=True))  # type: ignore[arg-type]
+
+    # The SDK drops the ping event that follows the first content_block_start.
+    assert [event.type for event in events] == TEXT_EVENTS
+    start, delta = events[0], events[-2]
+    assert start.type == "message_start" and start.message.usage.input_tokens == 5
+    assert delta.type == "message_delta"
+    assert delta.delta.stop_reason == "end_turn" and delta.usage.output_tokens == 7
+
+
+def test_stream_helper_text_stream_and_final_message(anthropic_client: anthropic.Anthropic) -> None:
+    with anthropic_client.messages.stream(
+        model=CLAUDE,
+        max_tokens=1000,
+        messages=MESSAGES,  # type: ignore[arg-type]
+        extra_headers={"x-standin-chunks": "200"},
+    ) as stream:
+        pieces = list(stream.text_stream)
+        final = stream.get_final_message()
+
+    assert len(pieces) == 200
+    assert "".join(pieces) == final.content[0].text  # type: ignore[union-attr]
+    assert final.usage.output_tokens == 200
+    assert final.stop_reason == "end_turn"
+
+
+def test_tool_use_plain_and_streamed(anthropic_client: anthropic.Anthropic) -> None:
+    ask = [{"role": "user", "content": "Use get_weather for Oslo"}]
+    message = anthropic_client.messages.create(
+        model=CLAUDE,
+        max_tokens=100,
+        messages=ask,
+        tools=[WEATHER_TOOL],  # type: ignore[arg-type, list-item]
+    )
+    with anthropic_client.messages.stream(
+        model=CLAUDE,
+        max_tokens=100,
+        messages=[{"role": "user", "content": "Anything"}],
+        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        tool_choice={"type": "tool", "name": "get_weather"},
+    ) as stream:
+        json_deltas = [
+            e.delta.partial_json
+            for e in stream
+            if e.type == "content_block_delta" and e.delta.type == "input_json_delta"
+        ]  # type: ignore[union-attr]
+        final = stream.get_final_message()
+
+    assert message.stop_reason == "tool_use"
+    [block] = message.content
+    assert block.type == "tool_use" and block.name == "get_weather" and block.id.startswith("toolu_")
+    assert block.input == {"city": "standin"}
+    assert len(json_deltas) == 7
+    assert final.stop_reason == "tool_use"
+    assert final.content[0].input == {"city": "standin"}  # type: ignore[union-attr]
+
+
+def test_tool_result_turn_answers_with_text(anthropic_client: anthropic.Anthropic) -> None:
+    message = anthropic_client.messages.create(
+        model=CLAUDE,
+        max_tokens=100,
+        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        messages=[
+            {"role": "user", "content": "Use get_weather for Oslo"},
+            {
+                "role": "assistant",
+                "content": [{"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Oslo"}}],
+            },
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "cold"}]},
+        ],
+    )
+
+    assert message.stop_reason == "end_turn"
+    assert message.usage.input_tokens == 4 + 1
+
+
+def test_cache_control_writes_on_first_turn_and_reads_later(anthropic_client: anthropic.Anthropic) -> None:
+    system = [{"type": "text", "text": "A long shared system prompt here", "cache_control": {"type": "ephemeral"}}]
+    first = anthropic_client.messages.create(
+        model=CLAUDE,
+        max_tokens=100,
+        system=system,
+        messages=MESSAGES,  # type: ignore[arg-type]
+    )
+    later = anthropic_client.messages.create(
+        model=CLAUDE,
+        max_tokens=100,
+        system=system,  # type: ignore[arg-type]
+        messages=[*MESSAGES, {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Again now"}],  # type: ignore[list-item]
+    )
+
+    assert (first.usage.cache_creation_input_tokens, first.usage.cache_read_input_tokens) == (6, 0)
+    assert first.usage.cache_creation is not None and first.usage.cache_creation.ephemeral_5m_input_tokens == 6
+    assert first.usage.input_tokens == 5
+    assert (later.usage.cache_creation_input_tokens, later.usage.cache_read_input_tokens) == (0, 6)
+    assert later.usage.input_tokens == 5 + 1 + 2
+
+
+def test_cache_usage_survives_in_streamed_final_message(anthropic_client: anthropic.Anthropic) -> None:
+    system = [{"type": "text", "text": "Cached prompt", "cache_control": {"type": "ephemeral", "ttl": "1h"}}]
+    with anthropic_client.messages.stream(model=CLAUDE, max_tokens=100, system=system, messages=MESSAGES) as stream:  # type: ignore[arg-type]
+        final = stream.get_final_message()
+
+    assert final.usage.cache_creation_input_tokens == 2
+    assert final.usage.cache_creation is not None and final.usage.cache_creation.ephemeral_1h_input_tokens == 2
+
+
+def test_max_tokens_stop_reason(anthropic_client: anthropic.Anthropic) -> None:
+    message = anthropic_client.messages.create(model=CLAUDE, max_tokens=2, messages=MESSAGES)  # type: ignore[arg-type]
+
+    assert message.stop_reason == "max_tokens"
+    assert message.content[0].text == "Hello from"  # type: ignore[union-attr]
+    assert message.usage.output_tokens == 2
+
+
+def test_count_tokens(anthropic_client: anthropic.Anthropic) -> None:
+    counted = anthropic_client.messages.count_tokens(model=CLAUDE, system="Be terse.", messages=MESSAGES)  # type: ignore[arg-type]
+
+    assert counted.input_tokens == 7
+
+
+async def test_async_create_and_stream(async_anthropic_client: anthropic.AsyncAnthropic) -> None:
+    message = await async_anthropic_client.messages.create(model=CLAUDE, max_tokens=100, messages=MESSAGES)  # type: ignore[arg-type]
+    async with async_anthropic_client.messages.stream(model=CLAUDE, max_tokens=100, messages=MESSAGES) as stream:  # type: ignore[arg-type]
+        text = "".join([piece async for piece in stream.text_stream])
+        final = await stream.get_final_message()
+
+    assert message.content[0].text == REPLY  # type: ignore[union-attr]
+    assert text == REPLY
+    assert final.usage.output_tokens == 7
