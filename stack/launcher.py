@@ -28,7 +28,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STACK_DIR = REPO_ROOT / "stack"
 CONFIG_DIR = STACK_DIR / "config"
-COLLECTOR_CONFIG_DIR = REPO_ROOT / "collector" / "configs"
+COLLECTOR_CONFIG_DIR = REPO_ROOT / "collector" / "config"
 DEFAULT_READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 20.0
 STATE_FILE_NAME = "stack.json"
@@ -164,7 +164,7 @@ class Stack:
         }
         for config in ("gateway.yaml", "agent.yaml"):
             if not (COLLECTOR_CONFIG_DIR / config).is_file():
-                raise StackError(f"collector/configs/{config} not found: the collector configs are not in this checkout")
+                raise StackError(f"collector/config/{config} not found: the collector configs are not in this checkout")
         return [
             Component(
                 name="loki",
@@ -212,7 +212,9 @@ class Stack:
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as exc:
-            raise StackError(f"{self.state_file} is unreadable ({exc}); remove it after stopping the processes") from exc
+            raise StackError(
+                f"{self.state_file} is unreadable ({exc}); remove it after stopping the processes"
+            ) from exc
         return dict(state.get("processes", {}))
 
     def _write_state(self, processes: dict[str, dict[str, object]]) -> None:
@@ -281,13 +283,18 @@ class Stack:
                 exit_code = popen[name].poll()
                 if exit_code is not None:
                     log_path = self.log_dir / f"{name}.log"
-                    raise StackError(f"{name} exited with code {exit_code} while starting; last lines of {log_path}:\n{_tail(log_path)}")
+                    raise StackError(
+                        f"{name} exited with code {exit_code} while starting;"
+                        f" last lines of {log_path}:\n{_tail(log_path)}"
+                    )
                 if _probe(component.ready_url):
                     _log(f"{name} ready after {time.monotonic() - started:.1f}s")
                     del pending[name]
             elapsed = time.monotonic() - started
             if pending and elapsed > timeout_s:
-                raise StackError(f"not ready after {timeout_s:.0f}s: {', '.join(sorted(pending))}; logs in {self.log_dir}")
+                raise StackError(
+                    f"not ready after {timeout_s:.0f}s: {', '.join(sorted(pending))}; logs in {self.log_dir}"
+                )
             if pending and elapsed - last_report >= 5:
                 _log(f"waiting for {', '.join(sorted(pending))} ({elapsed:.0f}s)")
                 last_report = elapsed
@@ -339,7 +346,9 @@ def prometheus_flags(config_file: Path, storage_path: Path, listen_address: str)
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stack", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("command", choices=["up", "down", "status"])
-    parser.add_argument("--data-dir", type=Path, help="where logs, pids and storage go (default: $LLMOTEL_CACHE/stack-data)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="where logs, pids and storage go (default: $LLMOTEL_CACHE/stack-data)"
+    )
     parser.add_argument("--timeout", type=float, default=DEFAULT_READY_TIMEOUT_S, help="seconds to wait for readiness")
     args = parser.parse_args(argv)
     stack = Stack(args.data_dir)
@@ -359,12 +368,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _up(stack: Stack, timeout_s: float) -> None:
     stack.up(timeout_s)
     endpoints = stack.endpoints
+    data_dir_flag = "" if stack.data_dir == default_data_dir().resolve() else f" --data-dir {stack.data_dir}"
     print(
         f"llmotel stack is running (data: {stack.data_dir})\n"
         f"  send OTLP to the agent:  grpc {endpoints.agent_otlp_grpc}  http {endpoints.agent_otlp_http}\n"
         f"  Prometheus:              {endpoints.prometheus}\n"
         f"  Loki:                    {endpoints.loki}\n"
-        f"  stop it with:            stack/down{'' if stack.data_dir == default_data_dir().resolve() else f' --data-dir {stack.data_dir}'}"
+        f"  stop it with:            stack/down{data_dir_flag}"
     )
 
 

@@ -14,9 +14,8 @@ import json
 import sys
 from pathlib import Path
 
-from grafana_foundation_sdk.cog.encoder import JSONEncoder
-
 from dashboards import DASHBOARDS, Options
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 OUTPUT_DIR = Path(__file__).resolve().parent.parent / "dashboards"
 
@@ -31,8 +30,12 @@ def render(name: str, options: Options) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true", help="fail if the committed JSON is not what the code generates")
-    parser.add_argument("--timezone", default=Options.timezone, help='dashboard time zone, e.g. "Asia/Seoul" (default: browser)')
+    parser.add_argument(
+        "--check", action="store_true", help="fail if the committed JSON is not what the code generates"
+    )
+    parser.add_argument(
+        "--timezone", default=Options.timezone, help='dashboard time zone, e.g. "Asia/Seoul" (default: browser)'
+    )
     parser.add_argument("--krw-per-usd", type=float, default=Options.krw_per_usd, help="default KRW per USD rate")
     args = parser.parse_args()
     options = Options(timezone=args.timezone, krw_per_usd=args.krw_per_usd)
@@ -46,7 +49,9 @@ def main() -> int:
             if current != rendered:
                 stale.append(path.name)
                 sys.stdout.writelines(
-                    difflib.unified_diff(current.splitlines(True), rendered.splitlines(True), str(path), "generated", n=2)
+                    difflib.unified_diff(
+                        current.splitlines(True), rendered.splitlines(True), str(path), "generated", n=2
+                    )
                 )
         elif current != rendered:
             OUTPUT_DIR.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,6 @@ from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.builders import heatmap
 from grafana_foundation_sdk.models import dashboard as dash_model
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
-
 from panels import (
     LOKI_STREAM,
     PROMETHEUS,
@@ -35,6 +34,9 @@ RATE_LIMIT_ERRORS = "(?i).*(429|rate_?limit(ed)?|RateLimitError).*"
 # Content events (opt-in capture) and failed-call events written by the llmotel SDK.
 CONTENT_EVENT = "gen_ai.client.inference.operation.details"
 EXCEPTION_EVENT = "gen_ai.client.operation.exception"
+COST = "llmotel_cost_usd_total"
+CACHE_READ = ', llmotel_cost_token_type="cache_read"'
+ALL_INPUT = ', llmotel_cost_token_type=~"input|cache_read|cache_write"'
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,16 @@ class Options:
     krw_per_usd: float = 1400.0
 
 
+def in_range(metric: str, matchers: str = "") -> str:
+    """increase() of a raw counter over the dashboard's selected range."""
+    return f"increase({metric}{{{SELECTOR}{matchers}}}[$__range])"
+
+
+def per_second(metric: str) -> str:
+    """rate() of a raw counter at Grafana's rate interval."""
+    return f"rate({metric}{{{SELECTOR}}}[$__rate_interval])"
+
+
 def _quantiles(bucket_rate: str, quantiles: tuple[float, ...], by: str = "le") -> list:
     return [
         prom(f"histogram_quantile({q}, sum by ({by}) ({bucket_rate}))", f"p{round(q * 100)}", chr(ord("A") + i))
@@ -53,7 +65,7 @@ def _quantiles(bucket_rate: str, quantiles: tuple[float, ...], by: str = "le") -
 
 
 def latency_panel(title: str, by: str = "le", legend_label: str = "") -> dash_model.Panel:
-    raw = f"rate(gen_ai_client_operation_duration_seconds_bucket{{{SELECTOR}}}[$__rate_interval])"
+    raw = per_second("gen_ai_client_operation_duration_seconds_bucket")
     targets = _quantiles(raw, (0.5, 0.95, 0.99), by)
     if legend_label:
         targets = [t.legend_format(f"{{{{{legend_label}}}}} {name}") for t, name in zip(targets, ("p50", "p95", "p99"))]
@@ -82,7 +94,7 @@ def errors_by_type_panel() -> dash_model.Panel:
 
 
 def overview(options: Options) -> dash.Dashboard:
-    range_cost = f"sum(increase(llmotel_cost_usd_total{{{SELECTOR}}}[$__range]))"
+    range_cost = f"sum({in_range(COST)})"
     return (
         base_dashboard(
             "llmotel-overview",
@@ -126,7 +138,14 @@ def overview(options: Options) -> dash.Dashboard:
             )
         )
         .with_row(row("Cost"))
-        .with_panel(stat_panel("Cost in range (USD)", "Spend over the selected time range.", "currencyUSD", prom(range_cost, instant=True)))
+        .with_panel(
+            stat_panel(
+                "Cost in range (USD)",
+                "Spend over the selected time range.",
+                "currencyUSD",
+                prom(range_cost, instant=True),
+            )
+        )
         .with_panel(
             stat_panel(
                 "Cost in range (KRW)",
@@ -149,7 +168,7 @@ def overview(options: Options) -> dash.Dashboard:
                 "Average spend per LLM call over the selected range.",
                 "currencyUSD",
                 prom(
-                    f"{range_cost} / sum(increase(gen_ai_client_operation_duration_seconds_count{{{SELECTOR}}}[$__range]))",
+                    f"{range_cost} / sum({in_range('gen_ai_client_operation_duration_seconds_count')})",
                     instant=True,
                 ),
             )
@@ -161,8 +180,7 @@ def overview(options: Options) -> dash.Dashboard:
                 "Default-mode metrics carry no cache token counts, so the ratio is by cost.",
                 "percentunit",
                 prom(
-                    f'(sum(increase(llmotel_cost_usd_total{{{SELECTOR}, llmotel_cost_token_type="cache_read"}}[$__range])) or vector(0))'
-                    f' / sum(increase(llmotel_cost_usd_total{{{SELECTOR}, llmotel_cost_token_type=~"input|cache_read|cache_write"}}[$__range]))',
+                    f"(sum({in_range(COST, CACHE_READ)}) or vector(0)) / sum({in_range(COST, ALL_INPUT)})",
                     instant=True,
                 ),
             )
@@ -173,8 +191,8 @@ def overview(options: Options) -> dash.Dashboard:
                 "Tokens whose model has no entry in the price table: cost is undercounted by this share.",
                 "percentunit",
                 prom(
-                    f"(sum(increase(llmotel_cost_unpriced_tokens_total{{{SELECTOR}}}[$__range])) or vector(0))"
-                    f" / sum(increase(gen_ai_client_token_usage_sum{{{SELECTOR}}}[$__range]))",
+                    f"(sum({in_range('llmotel_cost_unpriced_tokens_total')}) or vector(0))"
+                    f" / sum({in_range('gen_ai_client_token_usage_sum')})",
                     instant=True,
                 ),
             )
@@ -184,7 +202,12 @@ def overview(options: Options) -> dash.Dashboard:
                 "Cost per hour by model (USD)",
                 "Current spend rate by requested model.",
                 "currencyUSD",
-                [prom(f"sum by (gen_ai_request_model) (llm:cost_usd:rate5m{{{SELECTOR}}}) * 3600", "{{gen_ai_request_model}}")],
+                [
+                    prom(
+                        f"sum by (gen_ai_request_model) (llm:cost_usd:rate5m{{{SELECTOR}}}) * 3600",
+                        "{{gen_ai_request_model}}",
+                    )
+                ],
             )
         )
         .with_panel(
@@ -201,7 +224,7 @@ def overview(options: Options) -> dash.Dashboard:
                 "The ten most expensive models over the selected range.",
                 "currencyUSD",
                 prom(
-                    f"topk(10, sum by (gen_ai_provider_name, gen_ai_request_model) (increase(llmotel_cost_usd_total{{{SELECTOR}}}[$__range])))",
+                    f"topk(10, sum by (gen_ai_provider_name, gen_ai_request_model) ({in_range(COST)}))",
                     instant=True,
                 ),
             )
@@ -214,7 +237,8 @@ def overview(options: Options) -> dash.Dashboard:
                 "percentunit",
                 [
                     prom(
-                        f"llm:cost_usd:increase24h{{{SERVICE_SELECTOR}}} / on (service_name) group_left () llm:budget_usd_per_day",
+                        f"llm:cost_usd:increase24h{{{SERVICE_SELECTOR}}}"
+                        " / on (service_name) group_left () llm:budget_usd_per_day",
                         "{{service_name}}",
                     )
                 ],
@@ -257,7 +281,7 @@ def per_model(options: Options) -> dash.Dashboard:
             .datasource(PROMETHEUS)
             .with_target(
                 prom(
-                    f"sum by (le) (rate(gen_ai_client_operation_duration_seconds_bucket{{{SELECTOR}}}[$__rate_interval]))",
+                    f"sum by (le) ({per_second('gen_ai_client_operation_duration_seconds_bucket')})",
                     "{{le}}",
                 ).format(PromQueryFormat.HEATMAP)
             )
@@ -280,12 +304,13 @@ def per_model(options: Options) -> dash.Dashboard:
                 "short",
                 [
                     prom(
-                        f"sum by (gen_ai_token_type) (rate(gen_ai_client_token_usage_sum{{{SELECTOR}}}[$__rate_interval]))"
-                        f" / sum by (gen_ai_token_type) (rate(gen_ai_client_token_usage_count{{{SELECTOR}}}[$__rate_interval]))",
+                        f"sum by (gen_ai_token_type) ({per_second('gen_ai_client_token_usage_sum')})"
+                        f" / sum by (gen_ai_token_type) ({per_second('gen_ai_client_token_usage_count')})",
                         "{{gen_ai_token_type}} avg",
                     ),
                     prom(
-                        f"histogram_quantile(0.95, sum by (le, gen_ai_token_type) (llm:tokens_per_request_bucket:rate5m{{{SELECTOR}}}))",
+                        "histogram_quantile(0.95, sum by (le, gen_ai_token_type)"
+                        f" (llm:tokens_per_request_bucket:rate5m{{{SELECTOR}}}))",
                         "{{gen_ai_token_type}} p95",
                         "B",
                     ),
@@ -298,7 +323,8 @@ def per_model(options: Options) -> dash.Dashboard:
                 "Which dated model snapshot actually answered each requested model, over the selected range.",
                 "short",
                 prom(
-                    f"sum by (gen_ai_request_model, gen_ai_response_model) (increase(gen_ai_client_operation_duration_seconds_count{{{SELECTOR}}}[$__range]))",
+                    "sum by (gen_ai_request_model, gen_ai_response_model)"
+                    f" ({in_range('gen_ai_client_operation_duration_seconds_count')})",
                     instant=True,
                 ),
             )
@@ -329,8 +355,14 @@ def traces(options: Options) -> dash.Dashboard:
             options.timezone,
             options.krw_per_usd,
         )
-        .with_panel(traceql_panel("Slow calls (> 10.24 s)", "LLM calls over the latency objective.", f"{{ {llm} && duration > 10.24s }}"))
-        .with_panel(traceql_panel("Failed calls", "LLM calls that ended in an error.", f"{{ {llm} && status = error }}"))
+        .with_panel(
+            traceql_panel(
+                "Slow calls (> 10.24 s)", "LLM calls over the latency objective.", f"{{ {llm} && duration > 10.24s }}"
+            )
+        )
+        .with_panel(
+            traceql_panel("Failed calls", "LLM calls that ended in an error.", f"{{ {llm} && status = error }}")
+        )
         .with_panel(
             traceql_panel(
                 "Rate-limited calls",
@@ -349,14 +381,16 @@ def traces(options: Options) -> dash.Dashboard:
             traceql_panel(
                 "Agent runs whose LLM call failed",
                 "Structural query: an agent invocation with a failed LLM call beneath it.",
-                '{ span.gen_ai.operation.name = "invoke_agent" } >> { span.gen_ai.operation.name = "chat" && status = error }',
+                '{ span.gen_ai.operation.name = "invoke_agent" }'
+                ' >> { span.gen_ai.operation.name = "chat" && status = error }',
             )
         )
         .with_panel(
             traceql_panel(
                 "Top users by cost",
                 "Per-user spend from span attributes; user ids stay out of Prometheus labels.",
-                f"{{ {llm} && span.llmotel.cost.total_usd > 0 }} | sum_over_time(span.llmotel.cost.total_usd) by (span.user.id)",
+                f"{{ {llm} && span.llmotel.cost.total_usd > 0 }}"
+                " | sum_over_time(span.llmotel.cost.total_usd) by (span.user.id)",
             )
         )
     )

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.builders import dashboard as dash
-from grafana_foundation_sdk.builders import loki, prometheus, stat, table, tempo, timeseries
 from grafana_foundation_sdk.builders import logs as logs_panel
+from grafana_foundation_sdk.builders import loki, prometheus, stat, table, tempo, timeseries
 from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.cog import variants as cogvariants
 from grafana_foundation_sdk.models import common
@@ -52,8 +52,11 @@ def datasource_variable(name: str, plugin: str, uid: str) -> dash.DatasourceVari
     )
 
 
-def label_variable(name: str, label: str, metric_selector: str, label_name: str) -> dash.QueryVariable:
-    """A multi-select variable over a Prometheus label; "All" matches series without the label too."""
+def label_variable(
+    name: str, label: str, metric_selector: str, label_name: str, all_value: str = ".+"
+) -> dash.QueryVariable:
+    """A multi-select variable over a Prometheus label. "All" is `.+` by default because Loki
+    refuses stream selectors whose every matcher matches the empty string."""
     query = f"label_values({metric_selector}, {label_name})"
     return (
         dash.QueryVariable(name)
@@ -65,7 +68,7 @@ def label_variable(name: str, label: str, metric_selector: str, label_name: str)
         .sort(dash_model.VariableSort.ALPHABETICAL_ASC)
         .multi(True)
         .include_all(True)
-        .all_value(".*")
+        .all_value(all_value)
         .current(dash_model.VariableOption(selected=True, text="All", value="$__all"))
     )
 
@@ -75,8 +78,11 @@ def common_variables(krw_per_usd: float) -> list[cogbuilder.Builder[dash_model.V
         datasource_variable("prometheus", "prometheus", PROMETHEUS_UID),
         datasource_variable("loki", "loki", LOKI_UID),
         datasource_variable("tempo", "tempo", TEMPO_UID),
-        label_variable("env", "Environment", REQUESTS_METRIC, "deployment_environment_name"),
-        label_variable("service", "Service", f'{REQUESTS_METRIC}{{deployment_environment_name=~"$env"}}', "service_name"),
+        # Environment may be unset on some series: "All" must match its absence too.
+        label_variable("env", "Environment", REQUESTS_METRIC, "deployment_environment_name", all_value=".*"),
+        label_variable(
+            "service", "Service", f'{REQUESTS_METRIC}{{deployment_environment_name=~"$env"}}', "service_name"
+        ),
         label_variable(
             "provider",
             "Provider",
@@ -102,9 +108,7 @@ def prom(expr: str, legend: str = "__auto", ref_id: str = "A", *, instant: bool 
     return query.instant() if instant else query.range()
 
 
-def timeseries_panel(
-    title: str, description: str, unit: str, targets: list[prometheus.Dataquery]
-) -> timeseries.Panel:
+def timeseries_panel(title: str, description: str, unit: str, targets: list[prometheus.Dataquery]) -> timeseries.Panel:
     return (
         timeseries.Panel()
         .title(title)

@@ -1,0 +1,49 @@
+"""Fixtures for the end-to-end stack tests: the real native stack (stack/launcher.py, the same
+launcher as `stack/up`) started once per session in a fresh data dir, and one known batch of GenAI
+telemetry sent through it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "stack"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from backends import Loki, Prometheus
+from genai_telemetry import SentTelemetry, send
+from launcher import Stack
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    native_stack = Stack(tmp_path_factory.mktemp("stack-data"))
+    # StackError (missing collector configs, a failed build, busy ports) fails every test that
+    # needs the stack, loudly, with the launcher's message.
+    native_stack.up()
+    try:
+        yield native_stack
+    finally:
+        native_stack.down()
+
+
+@pytest.fixture(scope="session")
+def sent(stack: Stack) -> tuple[SentTelemetry, float]:
+    """The telemetry sent through the agent, and the time sending started."""
+    started = time.time()
+    return send(stack.endpoints.agent_otlp_grpc), started
+
+
+@pytest.fixture(scope="session")
+def prometheus(stack: Stack) -> Prometheus:
+    return Prometheus(stack.endpoints.prometheus)
+
+
+@pytest.fixture(scope="session")
+def loki(stack: Stack) -> Loki:
+    return Loki(stack.endpoints.loki)
