@@ -208,9 +208,12 @@ def _chat_chunks(
         # With include_usage every chunk carries "usage": null until the last, choice-less one.
         template["usage"] = None
 
+    # The envelope is the same in every chunk: encode it once, then splice each chunk's choice into it.
+    opening = b"data: " + encode_json(template)[:-1] + b',"choices":['
+
     def chunk(index: int, delta: dict[str, Any], finish: str | None = None) -> bytes:
         choice = {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}
-        return sse_event({**template, "choices": [choice]})
+        return opening + encode_json(choice) + b"]}\n\n"
 
     deltas: list[dict[str, Any]] = [{"role": "assistant", "content": None if answer.tool_calls else ""}]
     for position, (call, pieces) in enumerate(zip(answer.tool_calls, answer.tool_pieces, strict=True)):
