@@ -180,6 +180,8 @@ func (p *costProcessor) priceSpan(t *pricing.Table, span ptrace.Span) {
 		return
 	}
 	c := res.cost
+	// Eight attributes are added: grow the map once instead of several times.
+	attrs.EnsureCapacity(attrs.Len() + 8)
 	attrs.PutDouble(costattr.CostTotal, c.Total.USD())
 	attrs.PutDouble(costattr.CostInput, c.Input.USD())
 	attrs.PutDouble(costattr.CostOutput, c.Output.USD())

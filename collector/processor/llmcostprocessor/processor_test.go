@@ -288,7 +288,7 @@ func TestConfigValidate(t *testing.T) {
 
 // ---- helpers
 
-func newTestProcessor(t *testing.T, table string) *costProcessor {
+func newTestProcessor(t testing.TB, table string) *costProcessor {
 	t.Helper()
 	cfg := createDefaultConfig()
 	cfg.PriceTable = table
