@@ -44,7 +44,7 @@ def setup(
         os.environ.setdefault(f"OTEL_{signal}_EXPORTER", exporter or "otlp")
     from opentelemetry.distro import OpenTelemetryConfigurator
 
-    OpenTelemetryConfigurator().configure()
+    OpenTelemetryConfigurator().configure()  # type: ignore[no-untyped-call]
     wanted = set(instrument) if instrument is not None else None
     disabled = {name.strip() for name in os.environ.get("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "").split(",")}
     for instrumentor in instrumentors():

@@ -79,9 +79,7 @@ def test_stream(telemetry: Telemetry, openai_client: openai.OpenAI, include_usag
     assert metrics["gen_ai.client.operation.time_per_output_chunk"][0].count == 1
 
 
-def test_tool_call_with_content(
-    monkeypatch: pytest.MonkeyPatch, instrument, openai_client: openai.OpenAI
-) -> None:
+def test_tool_call_with_content(monkeypatch: pytest.MonkeyPatch, instrument, openai_client: openai.OpenAI) -> None:
     monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "SPAN_ONLY")
     telemetry = instrument()
     tools = [
@@ -184,9 +182,7 @@ def test_service_tier_and_fingerprint(telemetry: Telemetry, openai_client: opena
 
 
 def test_azure_provider(telemetry: Telemetry, server) -> None:
-    client = openai.AzureOpenAI(
-        azure_endpoint=server.url, api_key=API_KEY, api_version="2024-10-21", max_retries=0
-    )
+    client = openai.AzureOpenAI(azure_endpoint=server.url, api_key=API_KEY, api_version="2024-10-21", max_retries=0)
     client.chat.completions.create(model="my-gpt4o-deployment", messages=MESSAGES)
     span = telemetry.only_span()
     assert span.attributes["gen_ai.provider.name"] == "azure.ai.openai"
@@ -227,9 +223,7 @@ def test_malformed_body(telemetry: Telemetry, openai_client: openai.OpenAI) -> N
 
 def test_retries_are_one_span(telemetry: Telemetry, server) -> None:
     client = openai.OpenAI(base_url=server.openai_base_url, api_key=API_KEY, max_retries=2)
-    client.chat.completions.create(
-        model=GPT, messages=MESSAGES, extra_headers={"x-standin-scenario": "error-429-once"}
-    )
+    client.chat.completions.create(model=GPT, messages=MESSAGES, extra_headers={"x-standin-scenario": "error-429-once"})
     assert len([r for r in server.requests if r.path.endswith("/chat/completions")]) == 2
     span = telemetry.only_span()
     assert span.status.status_code is StatusCode.UNSET

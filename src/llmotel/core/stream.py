@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from llmotel.core.telemetry import Telemetry
 
 
-class _StreamProxy(wrapt.ObjectProxy):  # type: ignore[misc]
+class _StreamProxy(wrapt.ObjectProxy):  # type: ignore[misc,type-arg]
     """Shared state and the three hooks: chunk, end, error."""
 
     def __init__(self, stream: Any, call: Call, operation: Operation, telemetry: Telemetry) -> None:
@@ -71,7 +71,7 @@ class _StreamProxy(wrapt.ObjectProxy):  # type: ignore[misc]
     def __copy__(self) -> Any:
         raise NotImplementedError("a stream cannot be copied")
 
-    def __reduce_ex__(self, protocol: int) -> Any:
+    def __reduce_ex__(self, protocol: Any) -> Any:
         raise NotImplementedError("a stream cannot be pickled")
 
 

@@ -27,7 +27,7 @@ def manager_wrapper(telemetry: Telemetry, operation: Operation, is_async: bool) 
     return wrapper
 
 
-class _ManagerProxy(wrapt.ObjectProxy):  # type: ignore[misc]
+class _ManagerProxy(wrapt.ObjectProxy):  # type: ignore[misc,type-arg]
     def __init__(
         self, manager: Any, telemetry: Telemetry, operation: Operation, instance: Any, kwargs: dict[str, Any]
     ) -> None:

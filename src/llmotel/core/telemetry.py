@@ -93,12 +93,15 @@ class Telemetry:
             )
             capture = self.settings.capture is not self.settings.capture.NO_CONTENT
             call = Call(span, time.perf_counter(), metric_attributes, capture)
-            if capture:
-                call.input_content = operation.input_content(kwargs)
-            return call, request
         except Exception:
             report_internal_error("begin")
             return None
+        if capture:
+            try:
+                call.input_content = operation.input_content(kwargs)
+            except Exception:  # the call is still traced, without its input content
+                report_internal_error("input content")
+        return call, request
 
     def succeed(self, call: Call) -> None:
         try:

@@ -1,0 +1,33 @@
+# llmotel: one entry point for building and testing every part. `make help` lists the targets.
+#   make demo   - install and run the example app, instrumented with zero code changes, against the stand-in server
+#   make test   - every test and check (what CI runs)
+SHELL := /bin/bash
+export LLMOTEL_CACHE ?= $(HOME)/.cache/llmotel
+export GOTOOLCHAIN := local
+export CGO_ENABLED := 0
+# A Python with llmotel and its dev dependencies (virtualenv cached outside the clone), made on first use.
+export PYTHON ?= $(shell ./scripts/python-env.sh)
+
+.PHONY: help demo test test-python lint typecheck semconv-check
+
+help:
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+demo: ## run examples/chat_app.py under opentelemetry-instrument (stand-in server unless real API keys are set)
+	$(PYTHON) -m llmotel.cli demo
+
+test: lint typecheck semconv-check test-python ## every check and test
+	@echo "make test: all checks passed"
+
+lint: ## ruff check and format check of the Python code
+	$(PYTHON) -m ruff check src tests examples semconv benchmarks
+	$(PYTHON) -m ruff format --check src/llmotel/core src/llmotel/providers src/llmotel/tracing.py src/llmotel/configure.py src/llmotel/cli.py
+
+typecheck: ## mypy (strict) on the public API and core
+	$(PYTHON) -m mypy src/llmotel
+
+semconv-check: ## src/llmotel/semconv.py is what semconv/registry.yaml generates
+	$(PYTHON) semconv/generate.py --check
+
+test-python: ## pytest: instrumentation, stand-in server, privacy, pricing, collector and stack integration
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests

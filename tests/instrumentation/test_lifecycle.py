@@ -1,0 +1,135 @@
+"""Uninstrument, entry points, zero-code `opentelemetry-instrument`, and llmotel's own failures never reaching users."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import openai
+import pytest
+from conftest import GPT
+
+from llmotel.providers.anthropic import AnthropicInstrumentor
+from llmotel.providers.openai import OpenAIInstrumentor
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_uninstrument_restores_the_sdk(instrument, openai_client: openai.OpenAI) -> None:
+    original = openai.resources.chat.completions.completions.Completions.create
+    telemetry = instrument()
+    assert openai.resources.chat.completions.completions.Completions.create is not original
+    OpenAIInstrumentor().uninstrument()
+    AnthropicInstrumentor().uninstrument()
+    assert openai.resources.chat.completions.completions.Completions.create is original
+    stream = openai_client.chat.completions.create(model=GPT, messages=[{"role": "user", "content": "hi"}], stream=True)
+    assert type(stream).__name__ == "Stream"
+    list(stream)
+    assert telemetry.spans() == []
+
+
+def test_entry_points_have_unique_names() -> None:
+    names = {ep.name: ep.value for ep in entry_points(group="opentelemetry_instrumentor")}
+    assert names["llmotel_openai"] == "llmotel.providers.openai:OpenAIInstrumentor"
+    assert names["llmotel_anthropic"] == "llmotel.providers.anthropic:AnthropicInstrumentor"
+    assert "openai" not in names or not names["openai"].startswith("llmotel")
+
+
+def test_opentelemetry_instrument_zero_code(server, tmp_path: Path) -> None:
+    """The example app, unmodified, under opentelemetry-instrument: one span per call, exported to the console."""
+    env = {
+        **os.environ,
+        "OPENAI_BASE_URL": server.openai_base_url,
+        "OPENAI_API_KEY": "standin-key",
+        "ANTHROPIC_BASE_URL": server.anthropic_base_url,
+        "ANTHROPIC_API_KEY": "standin-key",
+        "OTEL_TRACES_EXPORTER": "console",
+        "OTEL_METRICS_EXPORTER": "none",
+        "OTEL_LOGS_EXPORTER": "none",
+        "OTEL_SERVICE_NAME": "zero-code-test",
+        "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "",
+    }
+    instrument = Path(sys.executable).with_name("opentelemetry-instrument")
+    result = subprocess.run(
+        [str(instrument), sys.executable, str(ROOT / "examples" / "chat_app.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    spans = _console_spans(result.stdout)
+    names = [span["name"] for span in spans]
+    assert names.count(f"chat {GPT}") == 3
+    assert names.count("chat claude-haiku-4-5") == 2
+    assert "anthropic.messages.create" not in names  # the SDK's own span is off: one GenAI span per call
+    failed = [s for s in spans if s["name"] == "chat standin-error-429"]
+    assert failed[0]["attributes"]["error.type"] == "openai.RateLimitError"
+    assert "standin-key" not in result.stdout
+
+
+def test_disabled_by_unique_name(server) -> None:
+    env = {
+        **os.environ,
+        "OPENAI_BASE_URL": server.openai_base_url,
+        "OPENAI_API_KEY": "standin-key",
+        "ANTHROPIC_BASE_URL": server.anthropic_base_url,
+        "ANTHROPIC_API_KEY": "standin-key",
+        "OTEL_TRACES_EXPORTER": "console",
+        "OTEL_METRICS_EXPORTER": "none",
+        "OTEL_LOGS_EXPORTER": "none",
+        "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "llmotel_openai",
+    }
+    instrument = Path(sys.executable).with_name("opentelemetry-instrument")
+    result = subprocess.run(
+        [str(instrument), sys.executable, str(ROOT / "examples" / "chat_app.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    names = [span["name"] for span in _console_spans(result.stdout)]
+    assert f"chat {GPT}" not in names
+    assert names.count("chat claude-haiku-4-5") == 2
+
+
+def test_internal_failure_never_reaches_the_caller(
+    monkeypatch: pytest.MonkeyPatch, instrument, openai_client: openai.OpenAI
+) -> None:
+    """A message shape llmotel's content code can't read: the call still returns the SDK's own result."""
+    monkeypatch.setenv("LLMOTEL_RAISE_INTERNAL_ERRORS", "0")
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "SPAN_ONLY")
+    telemetry = instrument()
+
+    class Unreadable(dict):
+        def get(self, *args, **kwargs):
+            raise RuntimeError("llmotel must not let this out")
+
+    message = Unreadable(role="user", content="hi")
+    completion = openai_client.chat.completions.create(model=GPT, messages=[message])
+    assert completion.choices[0].message.content
+    span = telemetry.only_span()  # still traced, without the content llmotel could not read
+    assert "gen_ai.input.messages" not in span.attributes
+    assert span.attributes["gen_ai.response.id"] == completion.id
+
+
+def _console_spans(stdout: str) -> list[dict]:
+    """The JSON objects the console span exporter printed, one per span."""
+    spans, depth, start = [], 0, None
+    for index, char in enumerate(stdout):
+        if char == "{":
+            if depth == 0:
+                start = index
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+            if depth == 0 and start is not None:
+                candidate = json.loads(stdout[start : index + 1])
+                if "context" in candidate and "name" in candidate:
+                    spans.append(candidate)
+    return spans
