@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import ipaddress
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -207,7 +208,13 @@ _IPV6 = re.compile(
 )
 
 
+# Bind-all, loopback and broadcast addresses identify no one.
+_IPV4_NOT_PERSONAL = ("0.0.0.0", "127.", "255.255.255.255")
+
+
 def _classify_ipv4(match: re.Match[str]) -> str | None:
+    if match.group().startswith(_IPV4_NOT_PERSONAL):
+        return None
     before = match.string[max(0, match.start() - 12) : match.start()]
     return None if _VERSION_BEFORE.search(before) else "IP"
 
@@ -217,7 +224,7 @@ def _classify_ipv6(match: re.Match[str]) -> str | None:
     # `std::vec`, `a::b` and `12:30:45` are not addresses; real ones have 3+ hex groups.
     if sum(1 for part in value.split(":") if part) < 3 or not validators.ipv6_valid(value):
         return None
-    return "IP"
+    return None if ipaddress.IPv6Address(value.split("%")[0]).is_loopback else "IP"
 
 
 # --- secrets -----------------------------------------------------------------------------
@@ -254,7 +261,7 @@ _DRIVER_LICENSE_CONTEXT = re.compile(
 )
 _DRIVER_LICENSE_VALUE = re.compile(
     rf"{_TOKEN_START}(?:[0-9]{{2}}|[가-힣]{{2}})[\- ]?[0-9]{{2}}[\- ]?[0-9]{{6}}[\- ]?[0-9]{{2}}{_NUM_END}"
-    rf"|{_TOKEN_START}(?=[A-Z0-9\-]{{0,15}}[0-9][A-Z0-9\-]{{0,15}}[0-9][A-Z0-9\-]{{0,15}}[0-9])[A-Z0-9][A-Z0-9\-]{{5,15}}{_TOKEN_END}"
+    rf"|{_TOKEN_START}(?=(?:[A-Z\-]{{0,19}}[0-9]){{4}})[A-Z0-9][A-Z0-9\-]{{5,19}}{_TOKEN_END}"
 )
 
 
