@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/llmotel/llmotel/collector/processor/llmcostprocessor/internal/costattr"
+	"github.com/llmotel/llmotel/collector/processor/llmcostprocessor/internal/periodic"
 	"github.com/llmotel/llmotel/collector/processor/llmcostprocessor/internal/pricing"
 )
 
@@ -46,8 +46,7 @@ type costProcessor struct {
 	// rejected one, so that a bad file is reported once, not every poll.
 	stamp fileStamp
 
-	stop chan struct{}
-	done sync.WaitGroup
+	poller periodic.Loop
 }
 
 func newCostProcessor(set processor.Settings, cfg *Config) (*costProcessor, error) {
@@ -57,7 +56,6 @@ func newCostProcessor(set processor.Settings, cfg *Config) (*costProcessor, erro
 		operations:     toSet(cfg.Operations),
 		standardTiers:  toSet(cfg.StandardServiceTiers),
 		tierAttributes: cfg.ServiceTierAttributes,
-		stop:           make(chan struct{}),
 	}
 	stamp, err := stampOf(cfg.PriceTable)
 	if err != nil {
@@ -83,33 +81,14 @@ func toSet(values []string) map[string]struct{} {
 }
 
 func (p *costProcessor) start(context.Context, component.Host) error {
-	if p.cfg.ReloadInterval <= 0 {
-		return nil
+	if p.cfg.ReloadInterval > 0 {
+		p.poller.Start(p.cfg.ReloadInterval, p.reloadIfChanged)
 	}
-	p.done.Add(1)
-	go func() {
-		defer p.done.Done()
-		ticker := time.NewTicker(p.cfg.ReloadInterval)
-		defer ticker.Stop()
-		for {
-			select {
-			case <-p.stop:
-				return
-			case <-ticker.C:
-				p.reloadIfChanged()
-			}
-		}
-	}()
 	return nil
 }
 
 func (p *costProcessor) shutdown(context.Context) error {
-	select {
-	case <-p.stop:
-	default:
-		close(p.stop)
-	}
-	p.done.Wait()
+	p.poller.Stop()
 	return nil
 }
 

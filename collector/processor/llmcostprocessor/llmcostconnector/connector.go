@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/llmotel/llmotel/collector/processor/llmcostprocessor/internal/costattr"
+	"github.com/llmotel/llmotel/collector/processor/llmcostprocessor/internal/periodic"
 )
 
 const scopeName = "github.com/llmotel/llmotel/collector/processor/llmcostprocessor/llmcostconnector"
@@ -51,8 +52,7 @@ type costConnector struct {
 	series    map[seriesKey]*series
 	order     []seriesKey // emission order, stable across flushes
 
-	stop chan struct{}
-	done sync.WaitGroup
+	flusher periodic.Loop
 }
 
 func newCostConnector(set connector.Settings, cfg *Config, next consumer.Metrics) *costConnector {
@@ -62,7 +62,6 @@ func newCostConnector(set connector.Settings, cfg *Config, next consumer.Metrics
 		next:      next,
 		resources: map[string]pcommon.Map{},
 		series:    map[seriesKey]*series{},
-		stop:      make(chan struct{}),
 	}
 	if cfg.CollectorInstanceID {
 		if v, ok := set.Resource.Attributes().Get("service.instance.id"); ok {
@@ -77,32 +76,13 @@ func (c *costConnector) Capabilities() consumer.Capabilities {
 }
 
 func (c *costConnector) Start(context.Context, component.Host) error {
-	c.done.Add(1)
-	go func() {
-		defer c.done.Done()
-		ticker := time.NewTicker(c.cfg.FlushInterval)
-		defer ticker.Stop()
-		for {
-			select {
-			case <-c.stop:
-				return
-			case <-ticker.C:
-				c.flush(context.Background())
-			}
-		}
-	}()
+	c.flusher.Start(c.cfg.FlushInterval, func() { c.flush(context.Background()) })
 	return nil
 }
 
 // Shutdown emits the final totals so a clean restart loses nothing.
 func (c *costConnector) Shutdown(ctx context.Context) error {
-	select {
-	case <-c.stop:
-		return nil
-	default:
-		close(c.stop)
-	}
-	c.done.Wait()
+	c.flusher.Stop()
 	c.flush(ctx)
 	return nil
 }
