@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import anthropic
+from anthropic.types import (
+    ContentBlock,
+    MessageParam,
+    RawMessageStreamEvent,
+    TextBlock,
+    TextBlockParam,
+    ToolParam,
+    ToolUseBlock,
+)
 from standin_names import CLAUDE, CLAUDE_SNAPSHOT
 
 from llmotel.standin import StandinServer
 
 REPLY = "Hello from the llmotel stand-in model claude-haiku-4-5"
-MESSAGES = [{"role": "user", "content": "Say hello to the tests"}]
-WEATHER_TOOL = {
+MESSAGES: list[MessageParam] = [{"role": "user", "content": "Say hello to the tests"}]
+WEATHER_TOOL: ToolParam = {
     "name": "get_weather",
     "description": "Weather of a city",
     "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
@@ -24,19 +35,24 @@ TEXT_EVENTS = [
 ]
 
 
+def text_of(block: ContentBlock | Any) -> str:
+    assert isinstance(block, TextBlock)
+    return block.text
+
+
+def tool_use_of(block: ContentBlock | Any) -> ToolUseBlock:
+    assert isinstance(block, ToolUseBlock)
+    return block
+
+
 def test_plain_message(anthropic_client: anthropic.Anthropic, server: StandinServer) -> None:
-    message = anthropic_client.messages.create(
-        model=CLAUDE,
-        max_tokens=100,
-        system="Be terse.",
-        messages=MESSAGES,  # type: ignore[arg-type]
-    )
+    message = anthropic_client.messages.create(model=CLAUDE, max_tokens=100, system="Be terse.", messages=MESSAGES)
 
     assert message.id.startswith("msg_")
     assert message.model == CLAUDE_SNAPSHOT
     assert message.stop_reason == "end_turn"
     assert [block.type for block in message.content] == ["text"]
-    assert message.content[0].text == REPLY  # type: ignore[union-attr]
+    assert text_of(message.content[0]) == REPLY
     assert (message.usage.input_tokens, message.usage.output_tokens) == (2 + 5, 7)
     assert (message.usage.cache_creation_input_tokens, message.usage.cache_read_input_tokens) == (0, 0)
     [request] = server.requests
@@ -46,7 +62,9 @@ def test_plain_message(anthropic_client: anthropic.Anthropic, server: StandinSer
 
 
 def test_raw_stream_event_order_with_ping(anthropic_client: anthropic.Anthropic) -> None:
-    events = list(anthropic_client.messages.create(model=CLAUDE, max_tokens=100, messages=MESSAGES, stream=True))  # type: ignore[arg-type]
+    events: list[RawMessageStreamEvent] = list(
+        anthropic_client.messages.create(model=CLAUDE, max_tokens=100, messages=MESSAGES, stream=True)
+    )
 
     # The SDK drops the ping event that follows the first content_block_start.
     assert [event.type for event in events] == TEXT_EVENTS
@@ -58,56 +76,53 @@ def test_raw_stream_event_order_with_ping(anthropic_client: anthropic.Anthropic)
 
 def test_stream_helper_text_stream_and_final_message(anthropic_client: anthropic.Anthropic) -> None:
     with anthropic_client.messages.stream(
-        model=CLAUDE,
-        max_tokens=1000,
-        messages=MESSAGES,  # type: ignore[arg-type]
-        extra_headers={"x-standin-chunks": "200"},
+        model=CLAUDE, max_tokens=1000, messages=MESSAGES, extra_headers={"x-standin-chunks": "200"}
     ) as stream:
         pieces = list(stream.text_stream)
         final = stream.get_final_message()
 
     assert len(pieces) == 200
-    assert "".join(pieces) == final.content[0].text  # type: ignore[union-attr]
+    assert "".join(pieces) == text_of(final.content[0])
     assert final.usage.output_tokens == 200
     assert final.stop_reason == "end_turn"
 
 
 def test_tool_use_plain_and_streamed(anthropic_client: anthropic.Anthropic) -> None:
-    ask = [{"role": "user", "content": "Use get_weather for Oslo"}]
     message = anthropic_client.messages.create(
         model=CLAUDE,
         max_tokens=100,
-        messages=ask,
-        tools=[WEATHER_TOOL],  # type: ignore[arg-type, list-item]
+        messages=[{"role": "user", "content": "Use get_weather for Oslo"}],
+        tools=[WEATHER_TOOL],
     )
     with anthropic_client.messages.stream(
         model=CLAUDE,
         max_tokens=100,
         messages=[{"role": "user", "content": "Anything"}],
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        tools=[WEATHER_TOOL],
         tool_choice={"type": "tool", "name": "get_weather"},
     ) as stream:
         json_deltas = [
-            e.delta.partial_json
-            for e in stream
-            if e.type == "content_block_delta" and e.delta.type == "input_json_delta"
-        ]  # type: ignore[union-attr]
+            event.delta.partial_json
+            for event in stream
+            if event.type == "content_block_delta" and event.delta.type == "input_json_delta"
+        ]
         final = stream.get_final_message()
 
     assert message.stop_reason == "tool_use"
     [block] = message.content
-    assert block.type == "tool_use" and block.name == "get_weather" and block.id.startswith("toolu_")
-    assert block.input == {"city": "standin"}
+    tool_use = tool_use_of(block)
+    assert tool_use.name == "get_weather" and tool_use.id.startswith("toolu_")
+    assert tool_use.input == {"city": "standin"}
     assert len(json_deltas) == 7
     assert final.stop_reason == "tool_use"
-    assert final.content[0].input == {"city": "standin"}  # type: ignore[union-attr]
+    assert tool_use_of(final.content[0]).input == {"city": "standin"}
 
 
 def test_tool_result_turn_answers_with_text(anthropic_client: anthropic.Anthropic) -> None:
     message = anthropic_client.messages.create(
         model=CLAUDE,
         max_tokens=100,
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        tools=[WEATHER_TOOL],
         messages=[
             {"role": "user", "content": "Use get_weather for Oslo"},
             {
@@ -123,18 +138,15 @@ def test_tool_result_turn_answers_with_text(anthropic_client: anthropic.Anthropi
 
 
 def test_cache_control_writes_on_first_turn_and_reads_later(anthropic_client: anthropic.Anthropic) -> None:
-    system = [{"type": "text", "text": "A long shared system prompt here", "cache_control": {"type": "ephemeral"}}]
-    first = anthropic_client.messages.create(
-        model=CLAUDE,
-        max_tokens=100,
-        system=system,
-        messages=MESSAGES,  # type: ignore[arg-type]
-    )
+    system: list[TextBlockParam] = [
+        {"type": "text", "text": "A long shared system prompt here", "cache_control": {"type": "ephemeral"}}
+    ]
+    first = anthropic_client.messages.create(model=CLAUDE, max_tokens=100, system=system, messages=MESSAGES)
     later = anthropic_client.messages.create(
         model=CLAUDE,
         max_tokens=100,
-        system=system,  # type: ignore[arg-type]
-        messages=[*MESSAGES, {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Again now"}],  # type: ignore[list-item]
+        system=system,
+        messages=[*MESSAGES, {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Again now"}],
     )
 
     assert (first.usage.cache_creation_input_tokens, first.usage.cache_read_input_tokens) == (6, 0)
@@ -145,8 +157,10 @@ def test_cache_control_writes_on_first_turn_and_reads_later(anthropic_client: an
 
 
 def test_cache_usage_survives_in_streamed_final_message(anthropic_client: anthropic.Anthropic) -> None:
-    system = [{"type": "text", "text": "Cached prompt", "cache_control": {"type": "ephemeral", "ttl": "1h"}}]
-    with anthropic_client.messages.stream(model=CLAUDE, max_tokens=100, system=system, messages=MESSAGES) as stream:  # type: ignore[arg-type]
+    system: list[TextBlockParam] = [
+        {"type": "text", "text": "Cached prompt", "cache_control": {"type": "ephemeral", "ttl": "1h"}}
+    ]
+    with anthropic_client.messages.stream(model=CLAUDE, max_tokens=100, system=system, messages=MESSAGES) as stream:
         final = stream.get_final_message()
 
     assert final.usage.cache_creation_input_tokens == 2
@@ -154,25 +168,25 @@ def test_cache_usage_survives_in_streamed_final_message(anthropic_client: anthro
 
 
 def test_max_tokens_stop_reason(anthropic_client: anthropic.Anthropic) -> None:
-    message = anthropic_client.messages.create(model=CLAUDE, max_tokens=2, messages=MESSAGES)  # type: ignore[arg-type]
+    message = anthropic_client.messages.create(model=CLAUDE, max_tokens=2, messages=MESSAGES)
 
     assert message.stop_reason == "max_tokens"
-    assert message.content[0].text == "Hello from"  # type: ignore[union-attr]
+    assert text_of(message.content[0]) == "Hello from"
     assert message.usage.output_tokens == 2
 
 
 def test_count_tokens(anthropic_client: anthropic.Anthropic) -> None:
-    counted = anthropic_client.messages.count_tokens(model=CLAUDE, system="Be terse.", messages=MESSAGES)  # type: ignore[arg-type]
+    counted = anthropic_client.messages.count_tokens(model=CLAUDE, system="Be terse.", messages=MESSAGES)
 
     assert counted.input_tokens == 7
 
 
 async def test_async_create_and_stream(async_anthropic_client: anthropic.AsyncAnthropic) -> None:
-    message = await async_anthropic_client.messages.create(model=CLAUDE, max_tokens=100, messages=MESSAGES)  # type: ignore[arg-type]
-    async with async_anthropic_client.messages.stream(model=CLAUDE, max_tokens=100, messages=MESSAGES) as stream:  # type: ignore[arg-type]
+    message = await async_anthropic_client.messages.create(model=CLAUDE, max_tokens=100, messages=MESSAGES)
+    async with async_anthropic_client.messages.stream(model=CLAUDE, max_tokens=100, messages=MESSAGES) as stream:
         text = "".join([piece async for piece in stream.text_stream])
         final = await stream.get_final_message()
 
-    assert message.content[0].text == REPLY  # type: ignore[union-attr]
+    assert text_of(message.content[0]) == REPLY
     assert text == REPLY
     assert final.usage.output_tokens == 7

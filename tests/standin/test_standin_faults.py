@@ -9,11 +9,9 @@ import anthropic
 import httpx2
 import openai
 import pytest
-from standin_names import CLAUDE, GPT
+from standin_names import CHAT_MESSAGES, CLAUDE, CLAUDE_MESSAGES, GPT
 
 from llmotel.standin import StandinServer
-
-MESSAGES = [{"role": "user", "content": "Say hello"}]
 
 
 def scenario(name: str) -> dict[str, str]:
@@ -24,7 +22,7 @@ def test_429_with_default_retries_makes_three_attempts_then_raises(server: Stand
     client = openai.OpenAI(base_url=server.openai_base_url, api_key="k")  # default max_retries=2
 
     with pytest.raises(openai.RateLimitError) as caught:
-        client.chat.completions.create(model=GPT, messages=MESSAGES, extra_headers=scenario("error-429"))  # type: ignore[arg-type]
+        client.chat.completions.create(model=GPT, messages=CHAT_MESSAGES, extra_headers=scenario("error-429"))
 
     assert caught.value.status_code == 429
     assert caught.value.code == "rate_limit_exceeded"
@@ -36,8 +34,8 @@ def test_429_once_succeeds_on_the_clients_retry(server: StandinServer) -> None:
     client = anthropic.Anthropic(base_url=server.anthropic_base_url, api_key="k", max_retries=1)
 
     message = client.messages.create(
-        model=CLAUDE, max_tokens=50, messages=MESSAGES, extra_headers=scenario("error-429-once")
-    )  # type: ignore[arg-type]
+        model=CLAUDE, max_tokens=50, messages=CLAUDE_MESSAGES, extra_headers=scenario("error-429-once")
+    )
 
     assert message.stop_reason == "end_turn"
     assert [r.headers["x-stainless-retry-count"] for r in server.requests] == ["0", "1"]
@@ -47,9 +45,9 @@ def test_model_name_selects_the_scenario_for_unmodified_apps(
     openai_client: openai.OpenAI, anthropic_client: anthropic.Anthropic
 ) -> None:
     with pytest.raises(openai.RateLimitError):
-        openai_client.chat.completions.create(model="standin-error-429", messages=MESSAGES)  # type: ignore[arg-type]
+        openai_client.chat.completions.create(model="standin-error-429", messages=CHAT_MESSAGES)
     with pytest.raises(anthropic.RateLimitError) as caught:
-        anthropic_client.messages.create(model="standin-error-429", max_tokens=10, messages=MESSAGES)  # type: ignore[arg-type]
+        anthropic_client.messages.create(model="standin-error-429", max_tokens=10, messages=CLAUDE_MESSAGES)
 
     assert caught.value.body == {
         "type": "error",
@@ -75,9 +73,11 @@ def test_status_errors_raise_the_providers_error_classes(
     anthropic_error: type[Exception],
 ) -> None:
     with pytest.raises(openai_error):
-        openai_client.chat.completions.create(model=GPT, messages=MESSAGES, extra_headers=scenario(name))  # type: ignore[arg-type]
+        openai_client.chat.completions.create(model=GPT, messages=CHAT_MESSAGES, extra_headers=scenario(name))
     with pytest.raises(anthropic_error):
-        anthropic_client.messages.create(model=CLAUDE, max_tokens=10, messages=MESSAGES, extra_headers=scenario(name))  # type: ignore[arg-type]
+        anthropic_client.messages.create(
+            model=CLAUDE, max_tokens=10, messages=CLAUDE_MESSAGES, extra_headers=scenario(name)
+        )
 
 
 def test_errors_apply_to_streams_and_other_endpoints(openai_client: openai.OpenAI) -> None:
@@ -89,12 +89,12 @@ def test_errors_apply_to_streams_and_other_endpoints(openai_client: openai.OpenA
 
 def test_malformed_json_body_and_stream(openai_client: openai.OpenAI, anthropic_client: anthropic.Anthropic) -> None:
     with pytest.raises(json.JSONDecodeError):
-        openai_client.chat.completions.create(model="standin-malformed-json", messages=MESSAGES)  # type: ignore[arg-type]
+        openai_client.chat.completions.create(model="standin-malformed-json", messages=CHAT_MESSAGES)
     stream = openai_client.chat.completions.create(
         model=GPT,
-        messages=MESSAGES,
+        messages=CHAT_MESSAGES,
         stream=True,
-        extra_headers=scenario("malformed-json"),  # type: ignore[arg-type]
+        extra_headers=scenario("malformed-json"),
     )
     first = next(iter(stream))
     with pytest.raises(json.JSONDecodeError):
@@ -102,9 +102,9 @@ def test_malformed_json_body_and_stream(openai_client: openai.OpenAI, anthropic_
     with pytest.raises(json.JSONDecodeError):
         list(
             anthropic_client.messages.create(
-                model="standin-malformed-json", max_tokens=9, messages=MESSAGES, stream=True
+                model="standin-malformed-json", max_tokens=9, messages=CLAUDE_MESSAGES, stream=True
             )
-        )  # type: ignore[arg-type]
+        )
 
     assert first.choices[0].delta.role == "assistant"
 
@@ -115,9 +115,9 @@ def test_cut_stream_delivers_k_events_then_a_connection_error(
     received: list[object] = []
     stream = openai_client.chat.completions.create(
         model=GPT,
-        messages=MESSAGES,
+        messages=CHAT_MESSAGES,
         stream=True,
-        extra_headers=scenario("cut-after-3"),  # type: ignore[arg-type]
+        extra_headers=scenario("cut-after-3"),
     )
     with pytest.raises(openai.APIConnectionError):
         for chunk in stream:
@@ -126,8 +126,8 @@ def test_cut_stream_delivers_k_events_then_a_connection_error(
     # anthropic's stream lets the transport error through unwrapped.
     with pytest.raises(httpx2.RemoteProtocolError):
         for event in anthropic_client.messages.create(
-            model="standin-cut-after-4", max_tokens=9, messages=MESSAGES, stream=True
-        ):  # type: ignore[arg-type]
+            model="standin-cut-after-4", max_tokens=9, messages=CLAUDE_MESSAGES, stream=True
+        ):
             events.append(event.type)
 
     assert len(received) == 3
@@ -149,7 +149,7 @@ def test_cut_non_stream_is_a_connection_error_and_retried(server: StandinServer)
     client = anthropic.Anthropic(base_url=server.anthropic_base_url, api_key="k", max_retries=1)
 
     with pytest.raises(anthropic.APIConnectionError):
-        client.messages.create(model="standin-cut-after-1", max_tokens=9, messages=MESSAGES)  # type: ignore[arg-type]
+        client.messages.create(model="standin-cut-after-1", max_tokens=9, messages=CLAUDE_MESSAGES)
 
     assert len(server.requests) == 2
 
@@ -157,9 +157,9 @@ def test_cut_non_stream_is_a_connection_error_and_retried(server: StandinServer)
 async def test_async_cut_stream(async_openai_client: openai.AsyncOpenAI) -> None:
     stream = await async_openai_client.chat.completions.create(
         model=GPT,
-        messages=MESSAGES,
+        messages=CHAT_MESSAGES,
         stream=True,
-        extra_headers=scenario("cut-after-2"),  # type: ignore[arg-type]
+        extra_headers=scenario("cut-after-2"),
     )
     received = 0
     with pytest.raises(openai.APIConnectionError):
@@ -173,9 +173,9 @@ def test_slow_first_chunk_delays_the_first_event_not_the_headers(openai_client: 
     started = time.perf_counter()
     stream = openai_client.chat.completions.create(
         model=GPT,
-        messages=MESSAGES,
+        messages=CHAT_MESSAGES,
         stream=True,
-        extra_headers=scenario("slow-first-chunk-400"),  # type: ignore[arg-type]
+        extra_headers=scenario("slow-first-chunk-400"),
     )
     headers_after = time.perf_counter() - started
     next(iter(stream))
@@ -189,8 +189,8 @@ def test_slow_first_chunk_delays_the_first_event_not_the_headers(openai_client: 
 async def test_slow_first_chunk_async_anthropic(async_anthropic_client: anthropic.AsyncAnthropic) -> None:
     started = time.perf_counter()
     message = await async_anthropic_client.messages.create(
-        model="standin-slow-first-chunk-200", max_tokens=9, messages=MESSAGES
-    )  # type: ignore[arg-type]
+        model="standin-slow-first-chunk-200", max_tokens=9, messages=CLAUDE_MESSAGES
+    )
 
     assert time.perf_counter() - started >= 0.2
     assert message.stop_reason == "end_turn"
@@ -199,7 +199,7 @@ async def test_slow_first_chunk_async_anthropic(async_anthropic_client: anthropi
 def test_combined_directives_and_unknown_directive(openai_client: openai.OpenAI) -> None:
     stream = openai_client.chat.completions.create(
         model="standin-chunks-20",
-        messages=MESSAGES,  # type: ignore[arg-type]
+        messages=CHAT_MESSAGES,
         stream=True,
         extra_headers=scenario("slow-first-chunk-10, cut-after-15"),
     )
@@ -208,7 +208,7 @@ def test_combined_directives_and_unknown_directive(openai_client: openai.OpenAI)
         for _ in stream:
             received += 1
     with pytest.raises(openai.BadRequestError) as caught:
-        openai_client.chat.completions.create(model=GPT, messages=MESSAGES, extra_headers=scenario("explode"))  # type: ignore[arg-type]
+        openai_client.chat.completions.create(model=GPT, messages=CHAT_MESSAGES, extra_headers=scenario("explode"))
 
     assert received == 15
     assert "x-standin-scenario" in str(caught.value) and "error-<status>" in str(caught.value)

@@ -7,18 +7,19 @@ import json
 import openai
 import pydantic
 import pytest
+from openai.types.chat import ChatCompletionFunctionToolParam, ChatCompletionMessageParam
 from standin_names import GPT, GPT_SNAPSHOT
 
 from llmotel.standin import StandinServer
 
-PROMPT = [
+PROMPT: list[ChatCompletionMessageParam] = [
     {"role": "system", "content": "You are terse."},
     {"role": "user", "content": "Say hello to the tests"},
 ]
 PROMPT_WORDS = 3 + 5
 REPLY = "Hello from the llmotel stand-in model gpt-4o-mini"
 
-WEATHER_TOOL = {
+WEATHER_TOOL: ChatCompletionFunctionToolParam = {
     "type": "function",
     "function": {
         "name": "get_weather",
@@ -35,7 +36,7 @@ WEATHER_TOOL = {
 def test_plain_completion_reports_dated_model_and_predictable_usage(
     openai_client: openai.OpenAI, server: StandinServer
 ) -> None:
-    completion = openai_client.chat.completions.create(model=GPT, messages=PROMPT)  # type: ignore[arg-type]
+    completion = openai_client.chat.completions.create(model=GPT, messages=PROMPT)
 
     assert completion.model == GPT_SNAPSHOT
     assert completion.id.startswith("chatcmpl-")
@@ -61,7 +62,7 @@ def test_plain_completion_reports_dated_model_and_predictable_usage(
 def test_cached_and_reasoning_tokens_follow_documented_triggers(openai_client: openai.OpenAI) -> None:
     completion = openai_client.chat.completions.create(
         model="o4-mini",
-        messages=PROMPT,  # type: ignore[arg-type]
+        messages=PROMPT,
         prompt_cache_key="tenant-1",
         reasoning_effort="high",
         service_tier="flex",
@@ -80,7 +81,7 @@ def test_cached_and_reasoning_tokens_follow_documented_triggers(openai_client: o
 def test_stream_with_usage_ends_with_a_choiceless_usage_chunk(openai_client: openai.OpenAI) -> None:
     stream = openai_client.chat.completions.create(
         model=GPT,
-        messages=PROMPT,  # type: ignore[arg-type]
+        messages=PROMPT,
         stream=True,
         stream_options={"include_usage": True},
     )
@@ -97,7 +98,7 @@ def test_stream_with_usage_ends_with_a_choiceless_usage_chunk(openai_client: ope
 
 
 def test_stream_without_usage_has_no_usage_chunk(openai_client: openai.OpenAI) -> None:
-    chunks = list(openai_client.chat.completions.create(model=GPT, messages=PROMPT, stream=True))  # type: ignore[arg-type]
+    chunks = list(openai_client.chat.completions.create(model=GPT, messages=PROMPT, stream=True))
 
     assert all(c.choices and c.usage is None for c in chunks)
     assert chunks[-1].choices[0].finish_reason == "stop"
@@ -107,7 +108,7 @@ def test_stream_without_usage_has_no_usage_chunk(openai_client: openai.OpenAI) -
 def test_chunk_count_header_sets_the_number_of_content_deltas(openai_client: openai.OpenAI, chunks: int) -> None:
     stream = openai_client.chat.completions.create(
         model=GPT,
-        messages=PROMPT,  # type: ignore[arg-type]
+        messages=PROMPT,
         stream=True,
         stream_options={"include_usage": True},
         extra_headers={"x-standin-chunks": str(chunks)},
@@ -123,7 +124,7 @@ def test_tool_call_when_the_prompt_names_the_tool(openai_client: openai.OpenAI) 
     completion = openai_client.chat.completions.create(
         model=GPT,
         messages=[{"role": "user", "content": "Use get_weather for Paris"}],
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        tools=[WEATHER_TOOL],
     )
 
     choice = completion.choices[0]
@@ -141,7 +142,7 @@ def test_no_tool_call_when_not_asked_and_text_after_tool_result(openai_client: o
     plain = openai_client.chat.completions.create(
         model=GPT,
         messages=[{"role": "user", "content": "Tell me a joke"}],
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        tools=[WEATHER_TOOL],
     )
     after_tool = openai_client.chat.completions.create(
         model=GPT,
@@ -155,7 +156,7 @@ def test_no_tool_call_when_not_asked_and_text_after_tool_result(openai_client: o
             },
             {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
         ],
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        tools=[WEATHER_TOOL],
     )
 
     assert plain.choices[0].finish_reason == "stop"
@@ -167,7 +168,7 @@ def test_required_tool_choice_streams_argument_deltas(openai_client: openai.Open
     stream = openai_client.chat.completions.create(
         model=GPT,
         messages=[{"role": "user", "content": "Anything"}],
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        tools=[WEATHER_TOOL],
         tool_choice="required",
         stream=True,
     )
@@ -185,7 +186,7 @@ def test_stream_helper_accumulates_the_tool_call(openai_client: openai.OpenAI) -
     with openai_client.chat.completions.stream(
         model=GPT,
         messages=[{"role": "user", "content": "Call get_weather now"}],
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        tools=[WEATHER_TOOL],
     ) as stream:
         final = stream.get_final_completion()
 
@@ -197,7 +198,7 @@ def test_stream_helper_accumulates_the_tool_call(openai_client: openai.OpenAI) -
 def test_n_choices_and_max_tokens_truncation(openai_client: openai.OpenAI) -> None:
     completion = openai_client.chat.completions.create(
         model=GPT,
-        messages=PROMPT,  # type: ignore[arg-type]
+        messages=PROMPT,
         n=3,
         max_completion_tokens=4,
     )
@@ -209,7 +210,7 @@ def test_n_choices_and_max_tokens_truncation(openai_client: openai.OpenAI) -> No
 
 
 def test_n_choices_stream_interleaves_choice_indexes(openai_client: openai.OpenAI) -> None:
-    chunks = list(openai_client.chat.completions.create(model=GPT, messages=PROMPT, n=2, stream=True))  # type: ignore[arg-type]
+    chunks = list(openai_client.chat.completions.create(model=GPT, messages=PROMPT, n=2, stream=True))
 
     texts = {0: "", 1: ""}
     for chunk in chunks:
@@ -255,7 +256,7 @@ def test_json_object_mode_answers_json(openai_client: openai.OpenAI) -> None:
     completion = openai_client.chat.completions.create(
         model=GPT,
         messages=PROMPT,
-        response_format={"type": "json_object"},  # type: ignore[arg-type]
+        response_format={"type": "json_object"},
     )
 
     assert json.loads(completion.choices[0].message.content or "") == {"answer": REPLY}
@@ -265,7 +266,7 @@ def test_azure_deployment_path_answers_the_same(server: StandinServer) -> None:
     client = openai.AzureOpenAI(
         azure_endpoint=server.url, api_key="azure-key", api_version="2025-04-01-preview", max_retries=0
     )
-    completion = client.chat.completions.create(model="my-deployment", messages=PROMPT)  # type: ignore[arg-type]
+    completion = client.chat.completions.create(model="my-deployment", messages=PROMPT)
 
     assert completion.choices[0].message.content == "Hello from the llmotel stand-in model my-deployment"
     [request] = server.requests
@@ -274,10 +275,10 @@ def test_azure_deployment_path_answers_the_same(server: StandinServer) -> None:
 
 
 async def test_async_client_plain_and_stream(async_openai_client: openai.AsyncOpenAI) -> None:
-    completion = await async_openai_client.chat.completions.create(model=GPT, messages=PROMPT)  # type: ignore[arg-type]
+    completion = await async_openai_client.chat.completions.create(model=GPT, messages=PROMPT)
     stream = await async_openai_client.chat.completions.create(
         model=GPT,
-        messages=PROMPT,  # type: ignore[arg-type]
+        messages=PROMPT,
         stream=True,
         stream_options={"include_usage": True},
     )

@@ -6,12 +6,13 @@ import json
 
 import openai
 import pydantic
+from openai.types.responses import FunctionToolParam
 from standin_names import GPT, GPT_SNAPSHOT
 
 from llmotel.standin import StandinServer
 
 REPLY = "Hello from the llmotel stand-in model gpt-4o-mini"
-WEATHER_TOOL = {
+WEATHER_TOOL: FunctionToolParam = {
     "type": "function",
     "name": "get_weather",
     "description": "Weather of a city",
@@ -77,13 +78,13 @@ def test_function_call_plain_and_streamed(openai_client: openai.OpenAI) -> None:
     plain = openai_client.responses.create(
         model=GPT,
         input=[{"role": "user", "content": "Call get_weather for Rome"}],
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        tools=[WEATHER_TOOL],
     )
     events = list(
         openai_client.responses.create(
             model=GPT,
             input="Anything",
-            tools=[WEATHER_TOOL],  # type: ignore[list-item]
+            tools=[WEATHER_TOOL],
             tool_choice="required",
             stream=True,
         )
@@ -108,7 +109,7 @@ def test_function_call_output_turn_answers_with_text(openai_client: openai.OpenA
             {"type": "function_call", "call_id": "call_1", "name": "get_weather", "arguments": "{}"},
             {"type": "function_call_output", "call_id": "call_1", "output": "sunny and warm"},
         ],
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        tools=[WEATHER_TOOL],
     )
 
     assert response.output_text == REPLY

@@ -11,12 +11,10 @@ import anthropic
 import httpx2
 import openai
 import pytest
-from standin_names import CLAUDE, GPT
+from standin_names import CHAT_MESSAGES, CLAUDE, CLAUDE_MESSAGES, GPT
 
 import llmotel
 from llmotel.standin.transport import AsyncStandinTransport, StandinTransport
-
-MESSAGES = [{"role": "user", "content": "Say hello"}]
 
 
 def test_sync_transport_serves_both_clients_without_a_socket() -> None:
@@ -30,12 +28,12 @@ def test_sync_transport_serves_both_clients_without_a_socket() -> None:
     chunks = list(
         client.chat.completions.create(
             model=GPT,
-            messages=MESSAGES,
+            messages=CHAT_MESSAGES,
             stream=True,
-            extra_headers={"x-standin-chunks": "200"},  # type: ignore[arg-type]
+            extra_headers={"x-standin-chunks": "200"},
         )
     )
-    with claude.messages.stream(model=CLAUDE, max_tokens=50, messages=MESSAGES) as stream:  # type: ignore[arg-type]
+    with claude.messages.stream(model=CLAUDE, max_tokens=50, messages=CLAUDE_MESSAGES) as stream:
         final = stream.get_final_message()
 
     assert len([c for c in chunks if c.choices[0].delta.content]) == 200
@@ -46,7 +44,7 @@ def test_sync_transport_cut_is_a_connection_error() -> None:
     client = openai.OpenAI(
         base_url="http://standin.invalid/v1", api_key="k", http_client=httpx2.Client(transport=StandinTransport())
     )
-    stream = client.chat.completions.create(model="standin-cut-after-2", messages=MESSAGES, stream=True)  # type: ignore[arg-type]
+    stream = client.chat.completions.create(model="standin-cut-after-2", messages=CHAT_MESSAGES, stream=True)
 
     with pytest.raises(openai.APIConnectionError):
         list(stream)
@@ -61,7 +59,7 @@ async def test_async_transport_with_slow_first_chunk() -> None:
     stream = await client.messages.create(
         model=CLAUDE,
         max_tokens=50,
-        messages=MESSAGES,  # type: ignore[arg-type]
+        messages=CLAUDE_MESSAGES,
         stream=True,
         extra_headers={"x-standin-scenario": "slow-first-chunk-50"},
     )
@@ -81,7 +79,7 @@ def test_cli_prints_base_urls_and_serves() -> None:
         assert openai_line.startswith("OPENAI_BASE_URL=http://127.0.0.1:") and openai_line.endswith("/v1")
         assert anthropic_line.startswith("ANTHROPIC_BASE_URL=http://127.0.0.1:")
         client = openai.OpenAI(base_url=openai_line.split("=", 1)[1], api_key="k", max_retries=0)
-        completion = client.chat.completions.create(model=GPT, messages=MESSAGES)  # type: ignore[arg-type]
+        completion = client.chat.completions.create(model=GPT, messages=CHAT_MESSAGES)
         assert completion.choices[0].finish_reason == "stop"
     finally:
         process.terminate()
