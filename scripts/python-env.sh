@@ -6,10 +6,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${LLMOTEL_CACHE:-$HOME/.cache/llmotel}
 key=$(sha256sum "$root/pyproject.toml" | cut -c1-12)
 venv="$cache/venv-$key"
+mkdir -p "$cache"
+exec 9>"$venv.lock"
+flock 9  # one creator at a time: parallel make jobs and CI share the cache
 if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
   echo "python-env: creating $venv (first run; a minute or two)" >&2
   rm -rf "$venv"
-  mkdir -p "$cache"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --upgrade pip >&2
   "$venv/bin/pip" install --quiet --progress-bar off -e "$root[dev]" >&2

@@ -6,8 +6,8 @@ import json
 
 import openai
 import pytest
-from conftest import GPT, point
 
+from conftest import GPT, point
 from llmotel.config import Settings
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "My email is kim@example.com"}]

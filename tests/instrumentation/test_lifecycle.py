@@ -11,8 +11,8 @@ from pathlib import Path
 
 import openai
 import pytest
-from conftest import GPT
 
+from conftest import GPT
 from llmotel.providers.anthropic import AnthropicInstrumentor
 from llmotel.providers.openai import OpenAIInstrumentor
 

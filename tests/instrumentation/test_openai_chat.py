@@ -6,9 +6,10 @@ import json
 
 import openai
 import pytest
-from conftest import API_KEY, GPT, GPT_SNAPSHOT, Telemetry, point
 from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import BaseModel
+
+from conftest import API_KEY, GPT, GPT_SNAPSHOT, Telemetry, point
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say hello to the team"}]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import openai
+
 from conftest import GPT, GPT_SNAPSHOT, Telemetry, point
 
 

@@ -6,11 +6,11 @@ import asyncio
 
 import openai
 import pytest
-from conftest import GPT, Telemetry
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
 
 import llmotel
+from conftest import GPT, Telemetry
 
 
 @pytest.fixture
