@@ -78,6 +78,18 @@ def test_ip_is_strict_only_and_skips_versions_and_loopback() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ip:2001:db8::1 down", "ip:<IP> down"),
+        ("peer [fe80::1ff:fe23:4567:890a%eth0]:8080", "peer [<IP>]:8080"),
+        ("at 10:30:45, std::vector, a::b, dead::beef::1", "at 10:30:45, std::vector, a::b, dead::beef::1"),
+    ],
+)
+def test_ipv6_in_strict(text: str, expected: str) -> None:
+    assert Redactor(RedactionConfig(preset="strict")).redact_text(text) == expected
+
+
 def test_bearer_keeps_the_scheme_and_prefers_the_specific_secret() -> None:
     redactor = Redactor()
     assert redactor.redact_text("Authorization: Bearer 9f8e7d6c5b4a3928170") == "Authorization: Bearer <BEARER_TOKEN>"

@@ -203,9 +203,36 @@ _IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
 # `1.2.3.4` after `version`, `v` or `버전` is a version string, not an address.
 _VERSION_BEFORE = re.compile(r"(?i:version|ver|release|build|v|버전|릴리스)[ :=\"']{0,3}\Z")
 _IPV6 = re.compile(
-    r"(?<![0-9A-Za-z_:.])(?:[0-9A-Fa-f]{1,4}|:)(?::[0-9A-Fa-f]{0,4}){2,7}"
+    r"(?<![0-9A-Za-z_.])(?:[0-9A-Fa-f]{1,4}|:)(?::[0-9A-Fa-f]{0,4}){2,7}"
     r"(?:\.[0-9]{1,3}){0,3}(?:%[0-9A-Za-z]+)?(?![0-9A-Za-z_:])"
 )
+# Every IPv6 address has two colons at most five characters apart; finding those first is a
+# fast literal scan, where the full pattern would be tried at every character.
+_IPV6_COLONS = re.compile(r":[0-9A-Fa-f]{0,4}:")
+_HEX_AND_COLON = "0123456789abcdefABCDEF:"
+_IPV6_MAX_LENGTH = 45
+
+
+class IPv6Detector:
+    """IPv6 addresses, searched only around pairs of nearby colons."""
+
+    entities = frozenset(("IP",))
+    needs_digit = True
+    triggers: tuple[str, ...] | None = (":",)
+
+    def find(self, text: str) -> Iterator[Finding]:
+        position = 0
+        while (colons := _IPV6_COLONS.search(text, position)) is not None:
+            window = text[max(0, colons.start() - _IPV6_MAX_LENGTH) : colons.start()]
+            start = colons.start() - (len(window) - len(window.rstrip(_HEX_AND_COLON)))
+            if text.startswith(":", start) and not text.startswith("::", start):
+                start += 1  # `ip:2001:db8::1`: the first colon separates a label
+            match = _IPV6.match(text, start)
+            if match is not None and match.end() > colons.start() and _classify_ipv6(match) is not None:
+                yield Finding(match.start(), match.end(), "IP", 120)
+                position = match.end()
+            else:
+                position = colons.start() + 1
 
 
 # Bind-all, loopback and broadcast addresses identify no one.
@@ -347,7 +374,7 @@ class NumberDetector:
 
 def builtin_detectors(
     entities: frozenset[str], loose_rrn: bool = False
-) -> list[PatternDetector | ContextDetector | EmailDetector | NumberDetector]:
+) -> list[PatternDetector | ContextDetector | EmailDetector | NumberDetector | IPv6Detector]:
     """The built-in detectors able to report any of entities.
 
     loose_rrn: take a bare 13-digit run shaped like a resident number even without checksum
@@ -375,12 +402,12 @@ def builtin_detectors(
         shape("ipv4", ("IP",), _IPV4, _classify_ipv4),
     ]
     enabled_shapes = [s for s in shapes if s.entities & entities]
-    detectors: list[PatternDetector | ContextDetector | EmailDetector | NumberDetector] = [
+    detectors: list[PatternDetector | ContextDetector | EmailDetector | NumberDetector | IPv6Detector] = [
         EmailDetector(),
         NumberDetector(enabled_shapes),
         # IBANs and IPv6 addresses mix letters into the digits, so they have their own scans.
         PatternDetector(frozenset(("IBAN",)), _IBAN, _accept_if("IBAN", validators.iban_valid)),
-        PatternDetector(frozenset(("IP",)), _IPV6, _classify_ipv6, triggers=(":",), rank=120),
+        IPv6Detector(),
         ContextDetector("PASSPORT", _PASSPORT_CONTEXT, _PASSPORT_VALUE, triggers=("assport", "ASSPORT", "여권")),
         ContextDetector(
             "DRIVER_LICENSE", _DRIVER_LICENSE_CONTEXT, _DRIVER_LICENSE_VALUE, triggers=("icen", "ICEN", "면허", "DL")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
@@ -191,8 +190,8 @@ class Redactor:
             return blob_placeholder(payload)
         if self._hmac_key is None or entity in IRREVERSIBLE_ENTITIES:
             return f"<{entity}>"
-        digest = hmac.new(self._hmac_key, f"{entity}:{_normalize(entity, value)}".encode(), hashlib.sha256)
-        return f"<{entity}:{digest.hexdigest()[:8]}>"
+        digest = hmac.digest(self._hmac_key, f"{entity}:{_normalize(entity, value)}".encode(), "sha256")
+        return f"<{entity}:{digest[:4].hex()}>"
 
 
 def _normalize(entity: str, value: str) -> str:

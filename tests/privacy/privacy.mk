@@ -1,0 +1,18 @@
+# Make fragment for SDK-side redaction (llmotel.privacy), included by the root Makefile; paths are
+# relative to the repository root. Targets:
+#   test-privacy    corpus quality bars (recall, precision), engine and config tests
+#   bench-privacy   CPU time per 4 KB mixed Korean/English prompt vs its baseline; fails above 200 us
+#   privacy-corpus  rewrite tests/privacy/corpus/*.jsonl after editing tests/privacy/corpus/generate.py
+# Python with llmotel's dependencies and pytest: $(PYTHON) when the root Makefile defines it.
+PRIVACY_PYTHON ?= $(if $(PYTHON),$(PYTHON),python3)
+
+.PHONY: test-privacy bench-privacy privacy-corpus
+
+test-privacy:
+	PYTHONPATH=src $(PRIVACY_PYTHON) -m pytest tests/privacy -q -ra -p no:cacheprovider
+
+bench-privacy:
+	PYTHONPATH=src $(PRIVACY_PYTHON) benchmarks/bench_redaction.py
+
+privacy-corpus:
+	$(PRIVACY_PYTHON) tests/privacy/corpus/generate.py
