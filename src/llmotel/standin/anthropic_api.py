@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -12,10 +11,12 @@ from .answer import Answer, compose_answer
 from .body import JSON_CONTENT_TYPE, SSE_CONTENT_TYPE, ChunkStream, Reply, encode_json, sse_event
 from .directives import Directives
 from .exchange import (
+    RATE_LIMIT_HEADERS,
     Builder,
     InvalidRequest,
     RequestBody,
     WireFormat,
+    new_id,
     optional_int,
     required_list,
     required_string,
@@ -23,7 +24,6 @@ from .exchange import (
 )
 from .tools import AUTO, NONE, REQUIRED, ToolSpec, tools_to_call
 
-RETRY_AFTER_MS = 20
 _ERROR_TYPES = {
     400: "invalid_request_error",
     401: "authentication_error",
@@ -46,20 +46,15 @@ def anthropic_response(path: str, body: RequestBody, headers: Mapping[str, str])
 
 
 def _error(status: int, message: str, param: str | None) -> Reply:
-    request_id = _new_id("req_")
+    request_id = new_id("req_")
     headers = {"content-type": JSON_CONTENT_TYPE, "request-id": request_id}
     if status == 429:
-        headers["retry-after"] = "1"
-        headers["retry-after-ms"] = str(RETRY_AFTER_MS)
+        headers.update(RATE_LIMIT_HEADERS)
         headers["anthropic-ratelimit-requests-remaining"] = "0"
     if param is not None:
         message = f"{param}: {message}"
     error = {"type": _ERROR_TYPES.get(status, "api_error"), "message": message}
     return Reply(status, headers, encode_json({"type": "error", "error": error, "request_id": request_id}))
-
-
-def _new_id(prefix: str) -> str:
-    return prefix + secrets.token_hex(12)
 
 
 class _Prompt:
@@ -124,11 +119,11 @@ def _messages(request: dict[str, Any], directives: Directives) -> Reply:
         "service_tier": "standard",
     }
     content: list[dict[str, Any]] = [
-        {"type": "tool_use", "id": _new_id("toolu_"), "name": call.name, "input": json.loads(call.arguments)}
+        {"type": "tool_use", "id": new_id("toolu_"), "name": call.name, "input": json.loads(call.arguments)}
         for call in answer.tool_calls
     ] or [{"type": "text", "text": answer.text}]
     message = {
-        "id": _new_id("msg_"),
+        "id": new_id("msg_"),
         "type": "message",
         "role": "assistant",
         "model": response_model(model),
@@ -137,7 +132,7 @@ def _messages(request: dict[str, Any], directives: Directives) -> Reply:
         "stop_sequence": None,
         "usage": usage,
     }
-    headers = {"request-id": _new_id("req_")}
+    headers = {"request-id": new_id("req_")}
     if request.get("stream"):
         headers["content-type"] = SSE_CONTENT_TYPE
         return Reply(200, headers, ChunkStream(_message_events(message, answer)))
@@ -148,7 +143,7 @@ def _messages(request: dict[str, Any], directives: Directives) -> Reply:
 def _count_tokens(request: dict[str, Any], directives: Directives) -> Reply:
     required_string(request, "model")
     body = {"input_tokens": _Prompt(request).total}
-    return Reply(200, {"content-type": JSON_CONTENT_TYPE, "request-id": _new_id("req_")}, encode_json(body))
+    return Reply(200, {"content-type": JSON_CONTENT_TYPE, "request-id": new_id("req_")}, encode_json(body))
 
 
 def _tool_choice(choice: object) -> str:

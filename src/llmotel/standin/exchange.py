@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,16 @@ from .directives import DirectiveError, Directives, parse_directives
 
 RequestBody = bytes | Mapping[str, Any]
 Builder = Callable[[dict[str, Any], Directives], Reply]
+
+
+# Retry-After of a 429. Both SDKs prefer retry-after-ms, so a client's default retries cost milliseconds, not seconds.
+RETRY_AFTER_MS = 20
+RATE_LIMIT_HEADERS = {"retry-after": "1", "retry-after-ms": str(RETRY_AFTER_MS)}
+
+
+def new_id(prefix: str) -> str:
+    """A unique id in the provider's style (`chatcmpl-...`, `msg_...`)."""
+    return prefix + secrets.token_hex(12)
 
 
 class InvalidRequest(Exception):
@@ -35,7 +46,7 @@ class WireFormat:
 def serve(build: Builder, body: RequestBody, headers: Mapping[str, str], wire: WireFormat) -> Reply:
     """Answer one request; `headers` keys are lower-case."""
     try:
-        request = body if isinstance(body, Mapping) else json.loads(body)
+        request = dict(body) if isinstance(body, Mapping) else json.loads(body)
     except ValueError:
         return wire.error(400, "The request body is not valid JSON.", None)
     if not isinstance(request, dict):

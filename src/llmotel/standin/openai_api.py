@@ -6,7 +6,6 @@ import array
 import base64
 import hashlib
 import random
-import secrets
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -17,10 +16,12 @@ from .answer import Answer, compose_answer, json_object_schema
 from .body import JSON_CONTENT_TYPE, SSE_CONTENT_TYPE, ChunkStream, Reply, encode_json, sse_event
 from .directives import Directives
 from .exchange import (
+    RATE_LIMIT_HEADERS,
     Builder,
     InvalidRequest,
     RequestBody,
     WireFormat,
+    new_id,
     optional_int,
     required_list,
     required_string,
@@ -29,8 +30,6 @@ from .exchange import (
 from .tools import AUTO, NONE, REQUIRED, ToolSpec, tools_to_call
 
 SYSTEM_FINGERPRINT = "fp_standin0001"
-# Retry-After of a 429; both SDKs prefer retry-after-ms, so default retries cost milliseconds, not seconds.
-RETRY_AFTER_MS = 20
 EMBEDDING_DIMENSIONS = {"text-embedding-3-large": 3072}
 DEFAULT_EMBEDDING_DIMENSIONS = 1536
 
@@ -66,19 +65,14 @@ def _error(status: int, message: str, param: str | None) -> Reply:
     kind, code = _ERROR_TYPES.get(status, ("server_error", None))
     headers = _headers(JSON_CONTENT_TYPE)
     if status == 429:
-        headers["retry-after"] = "1"
-        headers["retry-after-ms"] = str(RETRY_AFTER_MS)
+        headers.update(RATE_LIMIT_HEADERS)
         headers["x-ratelimit-remaining-requests"] = "0"
     body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
     return Reply(status, headers, encode_json(body))
 
 
 def _headers(content_type: str) -> dict[str, str]:
-    return {"content-type": content_type, "x-request-id": _new_id("req_"), "openai-processing-ms": "1"}
-
-
-def _new_id(prefix: str) -> str:
-    return prefix + secrets.token_hex(12)
+    return {"content-type": content_type, "x-request-id": new_id("req_"), "openai-processing-ms": "1"}
 
 
 def _service_tier(request: Mapping[str, Any]) -> str:
@@ -162,7 +156,7 @@ def _chat(request: dict[str, Any], directives: Directives) -> Reply:
         },
     }
     envelope = {
-        "id": _new_id("chatcmpl-"),
+        "id": new_id("chatcmpl-"),
         "created": int(time.time()),
         "model": response_model(model),
         "service_tier": _service_tier(request),
@@ -174,7 +168,7 @@ def _chat(request: dict[str, Any], directives: Directives) -> Reply:
         include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
         chunks = _chat_chunks(envelope, answer, choices, finish_reason, usage if include_usage else None)
         return Reply(200, _headers(SSE_CONTENT_TYPE), ChunkStream(chunks))
-    call_ids = [_new_id("call_") for _ in answer.tool_calls]
+    call_ids = [new_id("call_") for _ in answer.tool_calls]
     message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None, "annotations": []}
     if answer.tool_calls:
         message["tool_calls"] = [
@@ -219,7 +213,7 @@ def _chat_chunks(
     for position, (call, pieces) in enumerate(zip(answer.tool_calls, answer.tool_pieces, strict=True)):
         function = {"name": call.name, "arguments": ""}
         deltas.append(
-            {"tool_calls": [{"index": position, "id": _new_id("call_"), "type": "function", "function": function}]}
+            {"tool_calls": [{"index": position, "id": new_id("call_"), "type": "function", "function": function}]}
         )
         deltas.extend({"tool_calls": [{"index": position, "function": {"arguments": piece}}]} for piece in pieces)
     deltas.extend({"content": piece} for piece in answer.pieces)
@@ -275,7 +269,7 @@ def _responses(request: dict[str, Any], directives: Directives) -> Reply:
     created_at = int(time.time())
     status = "incomplete" if answer.truncated else "completed"
     response = {
-        "id": _new_id("resp_"),
+        "id": new_id("resp_"),
         "object": "response",
         "created_at": created_at,
         "status": status,
@@ -318,13 +312,13 @@ def _input_items(value: object) -> list[dict[str, Any]]:
 def _output_items(answer: Answer, reasoning: int, status: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     if reasoning:
-        items.append({"id": _new_id("rs_"), "type": "reasoning", "summary": []})
+        items.append({"id": new_id("rs_"), "type": "reasoning", "summary": []})
     items.extend(
         {
-            "id": _new_id("fc_"),
+            "id": new_id("fc_"),
             "type": "function_call",
             "status": "completed",
-            "call_id": _new_id("call_"),
+            "call_id": new_id("call_"),
             "name": call.name,
             "arguments": call.arguments,
         }
@@ -333,7 +327,7 @@ def _output_items(answer: Answer, reasoning: int, status: str) -> list[dict[str,
     if not answer.tool_calls:
         part = {"type": "output_text", "text": answer.text, "annotations": [], "logprobs": []}
         items.append(
-            {"id": _new_id("msg_"), "type": "message", "status": status, "role": "assistant", "content": [part]}
+            {"id": new_id("msg_"), "type": "message", "status": status, "role": "assistant", "content": [part]}
         )
     return items
 
