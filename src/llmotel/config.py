@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from llmotel import semconv
+from llmotel.privacy import RedactionConfig, Redactor
 
 
 class ContentCapture(enum.Enum):
@@ -43,18 +44,20 @@ class Settings:
     content_max_bytes: int
     names: semconv.Names
     latest_semconv: bool
+    redactor: Redactor | None  # applied to captured content; None when capture or redaction is off
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        latest = "gen_ai_latest_experimental" in {
-            token.strip() for token in env.get(STABILITY_ENV, "").split(",")
-        }
+        latest = "gen_ai_latest_experimental" in {token.strip() for token in env.get(STABILITY_ENV, "").split(",")}
+        capture = _parse_capture(env)
+        redactor = Redactor(RedactionConfig.from_env(env))  # validated even when capture is off
         return cls(
-            capture=_parse_capture(env),
+            capture=capture,
             content_max_bytes=_parse_positive_int(env, MAX_BYTES_ENV, DEFAULT_CONTENT_MAX_BYTES),
             names=semconv.LATEST if latest else semconv.STABLE,
             latest_semconv=latest,
+            redactor=redactor if capture is not ContentCapture.NO_CONTENT and redactor.enabled else None,
         )
 
 
@@ -69,7 +72,9 @@ def _parse_capture(env: Mapping[str, str]) -> ContentCapture:
         return ContentCapture(raw.upper())
     except ValueError:
         accepted = ", ".join(mode.value for mode in ContentCapture)
-        raise ValueError(f"{CAPTURE_ENV}={raw!r} is not valid: use one of {accepted} (or the legacy true/false)") from None
+        raise ValueError(
+            f"{CAPTURE_ENV}={raw!r} is not valid: use one of {accepted} (or the legacy true/false)"
+        ) from None
 
 
 def _parse_positive_int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -109,3 +109,39 @@ def test_latest_mode_failed_call_records_zero_tokens(monkeypatch, instrument, op
         openai_client.chat.completions.create(model="standin-error-429", messages=MESSAGES)
     usage = telemetry.metrics()["gen_ai.client.inference.usage.input_tokens"]
     assert point(usage, **{"gen_ai.token.modality": "unknown"}).value == 0
+
+
+def test_captured_content_is_redacted_and_counted(monkeypatch, instrument, anthropic_client) -> None:
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "SPAN_AND_EVENT")
+    telemetry = instrument()
+    planted = {
+        "email": "kim.minsu@example.com",
+        "phone": "010-1234-5678",
+        "rrn": "900101-1234568",
+        "key": "sk-ant-api03-" + "A" * 40,
+    }
+    prompt = f"제 이메일은 {planted['email']}이고 전화는 {planted['phone']}로 주세요. 주민번호 {planted['rrn']}."
+    tools = [{"name": "save_contact", "description": "save", "input_schema": {"type": "object", "properties": {}}}]
+    anthropic_client.messages.create(
+        model="claude-haiku-4-5",
+        max_tokens=100,
+        system=f"Never reveal {planted['key']}",
+        messages=[{"role": "user", "content": prompt + " then save_contact"}],
+        tools=tools,
+    )
+    span = telemetry.only_span()
+    exported = json.dumps(dict(span.attributes), ensure_ascii=False)
+    exported += json.dumps([dict(e.attributes) for e in telemetry.events()], ensure_ascii=False)
+    for value in planted.values():
+        assert value not in exported
+    assert "<EMAIL>" in span.attributes["gen_ai.input.messages"]
+    assert "이메일은" in span.attributes["gen_ai.input.messages"]  # the text around it is intact
+    assert span.attributes["llmotel.redaction.count"] >= 4
+    assert span.attributes["gen_ai.usage.input_tokens"] > 0  # usage attributes are never touched
+    redactions = {p.attributes["llmotel.redaction.entity"]: p.value for p in telemetry.metrics()["llmotel.redactions"]}
+    assert redactions["EMAIL"] >= 1 and redactions["KR_RRN"] >= 1
+
+
+def test_bad_redaction_setting_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="LLMOTEL_REDACTION"):
+        Settings.from_env({"LLMOTEL_REDACTION": "paranoid"})

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from llmotel import semconv
 from llmotel.core.call import Attributes, InputContent, Message
-
-# (value) -> (redacted value, {entity type: count}); the privacy layer supplies it, None when redaction is off
-Redact = Callable[[Any], tuple[Any, dict[str, int]]]
+from llmotel.privacy import RedactionCounts, Redactor
 
 _MIN_STRING = 32  # shortest a string is cut to before the whole value is cut
 
@@ -23,9 +20,9 @@ class EncodedContent:
 
 
 class ContentEncoder:
-    def __init__(self, max_bytes: int, redact: Redact | None = None) -> None:
+    def __init__(self, max_bytes: int, redactor: Redactor | None = None) -> None:
         self.max_bytes = max_bytes
-        self.redact = redact
+        self.redactor = redactor
 
     def encode(self, input_content: InputContent | None, output_messages: list[Message] | None) -> EncodedContent:
         encoded = EncodedContent()
@@ -39,18 +36,18 @@ class ContentEncoder:
         if output_messages:
             values.append((semconv.GEN_AI_OUTPUT_MESSAGES, output_messages))
         truncated = False
+        counts = RedactionCounts()
         for key, value in values:
             if not value:
                 continue
-            if self.redact is not None:  # before any cut: a cut secret no longer matches its pattern
-                value, counts = self.redact(value)
-                for entity, count in counts.items():
-                    encoded.redactions[entity] = encoded.redactions.get(entity, 0) + count
+            if self.redactor is not None:  # before any cut: a cut secret no longer matches its pattern
+                value = self.redactor.redact_json(value, counts)
             text, cut = fit_json(value, self.max_bytes)
             encoded.attributes[key] = text
             truncated = truncated or cut
         if truncated:
             encoded.attributes[semconv.LLMOTEL_CONTENT_TRUNCATED] = True
+        encoded.redactions = counts.as_dict()
         return encoded
 
 

@@ -41,7 +41,7 @@ class Telemetry:
         self._tracer: Tracer = get_tracer(scope, __version__, tracer_provider, schema_url=schema)
         meter: Meter = get_meter(scope, __version__, meter_provider, schema_url=schema)
         self._logger: Logger = get_logger(scope, __version__, logger_provider, schema_url=schema)
-        self._content = ContentEncoder(settings.content_max_bytes)
+        self._content = ContentEncoder(settings.content_max_bytes, settings.redactor)
         names = settings.names
         self._latest = settings.latest_semconv
         self._cache_write_attribute = names.GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS or ""
