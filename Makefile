@@ -16,7 +16,9 @@ help:
 demo: ## run examples/chat_app.py under opentelemetry-instrument (stand-in server unless real API keys are set)
 	$(PYTHON) -m llmotel.cli demo
 
-test: lint typecheck semconv-check test-python ## every check and test
+include collector/collector.mk collector/processor/llmcostprocessor/cost.mk stack/stack.mk tests/privacy/privacy.mk
+
+test: lint typecheck semconv-check test-python test-cost test-collector test-stack ## every check and test
 	@echo "make test: all checks passed"
 
 lint: ## ruff check and format check of the Python code
@@ -29,5 +31,5 @@ typecheck: ## mypy (strict) on the public API and core
 semconv-check: ## src/llmotel/semconv.py is what semconv/registry.yaml generates
 	$(PYTHON) semconv/generate.py --check
 
-test-python: ## pytest: instrumentation, stand-in server, privacy, pricing, collector and stack integration
-	$(PYTHON) -m pytest -q -p no:cacheprovider tests
+test-python: ## pytest: instrumentation, stand-in server, privacy (the collector and stack suites run in their targets)
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/instrumentation tests/standin tests/privacy
