@@ -14,6 +14,9 @@ from collections.abc import Iterable
 # English letters from rarest to most common.
 _LOWER_BY_RARITY = "zqxjkvbpygfwmucldrhsnioate"
 _DIGITS = "0123456789"
+# A branch anchored on a common lower-case letter is tried at every such letter of the text;
+# a trigger with nothing rarer than `j` is cheaper as a plain `in` test.
+_RAREST_LOWER = 60 + _LOWER_BY_RARITY.index("j")
 
 
 def _rarity(ch: str) -> int:
@@ -42,8 +45,9 @@ def _branch(trigger: str, anchor: int) -> str:
 class TriggerScanner:
     """Answers "might anything match?" and "which triggers occur?" for one set of triggers.
 
-    Triggers made only of non-ASCII letters (Hangul context words) are tested with `in`:
-    putting them into the regex's first-character set makes every character check slower.
+    Triggers with no rare ASCII character (Hangul context words, `earer`, `icen`) are tested
+    with `in`: a Hangul first character makes every character check of the regex slower, and
+    a common letter makes the regex stop at every occurrence of it.
     """
 
     def __init__(self, triggers: Iterable[str], any_digit: bool) -> None:
@@ -52,10 +56,10 @@ class TriggerScanner:
         branches: list[str] = []
         for trigger in sorted(set(triggers)):
             ascii_positions = [i for i, ch in enumerate(trigger) if ch.isascii()]
-            if not ascii_positions:
+            anchor = min(ascii_positions, key=lambda i: (_rarity(trigger[i]), i), default=-1)
+            if anchor < 0 or _rarity(trigger[anchor]) > _RAREST_LOWER:
                 self._plain.append(trigger)
                 continue
-            anchor = min(ascii_positions, key=lambda i: (_rarity(trigger[i]), i))
             self._by_anchor.setdefault(trigger[anchor], []).append((trigger, anchor))
             branches.append(_branch(trigger, anchor))
         # Single characters spelled out as branches, not a class: the compiler derives the
