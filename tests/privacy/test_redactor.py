@@ -198,6 +198,18 @@ def test_integers_that_are_card_numbers_become_placeholders() -> None:
     assert redacted == {"card": "<CREDIT_CARD>", "tokens": 15320, "ok": True}
 
 
+def test_bytes_and_other_objects_are_never_passed_through_unredacted() -> None:
+    class Note:
+        def __str__(self) -> str:
+            return "call 010-1234-5678"
+
+    raw = b"\x89PNG\r\n" + bytes(100)
+    counts = RedactionCounts()
+    redacted = Redactor().redact_json({"image": raw, "note": Note(), "ratio": 0.5, "none": None}, counts)
+    assert redacted == {"image": blob_placeholder_for(raw), "note": "call <KR_PHONE>", "ratio": 0.5, "none": None}
+    assert counts.as_dict() == {"BLOB": 1, "KR_PHONE": 1}
+
+
 def test_version_keys_are_never_addresses() -> None:
     redactor = Redactor(RedactionConfig(preset="strict"))
     redacted = redactor.redact_json({"service.version": "10.1.2.3", "peer": "10.1.2.3"})

@@ -451,14 +451,17 @@ BASE64_WHOLE = re.compile(r"[A-Za-z0-9+/\r\n]+={0,2}")
 
 
 def blob_placeholder(payload: str) -> str:
-    """`<BLOB size=N sha256=...>`: N decoded bytes, the first 12 hex digits of their SHA-256.
-
-    Media is hashed without a key on purpose: an image cannot be brute-forced from its hash,
-    and the plain digest lets a user match a trace to the file they sent.
-    """
+    """`<BLOB size=N sha256=...>` for base64 text: N decoded bytes, the first 12 hex digits of
+    their SHA-256 (the raw text's when it does not decode)."""
     compact = "".join(payload.split())
     try:
         data = base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
     except (binascii.Error, ValueError):
         data = compact.encode("ascii", "replace")
+    return blob_bytes_placeholder(data)
+
+
+def blob_bytes_placeholder(data: bytes) -> str:
+    """Media is hashed without a key on purpose: an image cannot be brute-forced from its hash,
+    and the plain digest lets a user match a trace to the file they sent."""
     return f"<BLOB size={len(data)} sha256={hashlib.sha256(data).hexdigest()[:12]}>"

@@ -16,6 +16,7 @@ from llmotel.privacy.detectors import (
     DATA_URL,
     PatternDetector,
     accept,
+    blob_bytes_placeholder,
     blob_placeholder,
     builtin_detectors,
 )
@@ -115,11 +116,22 @@ class Redactor:
             return {k: self._walk(v, counts, k if isinstance(k, str) else key) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self._walk(item, counts, key) for item in value]
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _SMALLEST_SENSITIVE_INT:
+        if isinstance(value, bool) or value is None or isinstance(value, float):
+            return value
+        if isinstance(value, int):
+            if abs(value) < _SMALLEST_SENSITIVE_INT:
+                return value
             digits = str(value)
             redacted = self._redact_string(digits, counts, key)
             return value if redacted == digits else redacted
-        return value
+        if isinstance(value, (bytes, bytearray)):
+            if not self._blobs:
+                return value
+            _add(counts, BLOB_ENTITY)
+            return blob_bytes_placeholder(bytes(value))
+        # Anything else is serialised with str() by the caller (json.dumps(default=str)), so its
+        # text is what leaves the process: redact that text.
+        return self._redact_string(str(value), counts, key)
 
     def _redact_string(self, text: str, counts: RedactionCounts | None, key: str | None) -> str:
         if not text or (self._prefilter is not None and not self._prefilter.might_match(text)):
