@@ -262,16 +262,21 @@ def test_json_object_mode_answers_json(openai_client: openai.OpenAI) -> None:
     assert json.loads(completion.choices[0].message.content or "") == {"answer": REPLY}
 
 
-def test_azure_deployment_path_answers_the_same(server: StandinServer) -> None:
+def test_azure_deployment_and_plain_paths_answer_the_same(server: StandinServer) -> None:
     client = openai.AzureOpenAI(
         azure_endpoint=server.url, api_key="azure-key", api_version="2025-04-01-preview", max_retries=0
     )
     completion = client.chat.completions.create(model="my-deployment", messages=PROMPT)
+    response = client.responses.create(model="my-deployment", input="Hi")
 
     assert completion.choices[0].message.content == "Hello from the llmotel stand-in model my-deployment"
-    [request] = server.requests
-    assert request.path == "/openai/deployments/my-deployment/chat/completions?api-version=2025-04-01-preview"
-    assert request.headers["api-key"] == "azure-key"
+    assert response.output_text == "Hello from the llmotel stand-in model my-deployment"
+    paths = [request.path for request in server.requests]
+    assert paths == [
+        "/openai/deployments/my-deployment/chat/completions?api-version=2025-04-01-preview",
+        "/openai/responses?api-version=2025-04-01-preview",
+    ]
+    assert server.requests[0].headers["api-key"] == "azure-key"
 
 
 async def test_async_client_plain_and_stream(async_openai_client: openai.AsyncOpenAI) -> None:

@@ -58,7 +58,9 @@ def _canonical_path(path: str) -> str:
     path = path.partition("?")[0].rstrip("/")
     if path.startswith("/openai/deployments/"):
         return "/v1/" + path.split("/", 4)[4] if path.count("/") >= 4 else path
-    return path.removeprefix("/openai")
+    # Azure's non-deployment endpoints (/openai/responses?api-version=...) have no version segment.
+    path = path.removeprefix("/openai")
+    return path if path.startswith("/v1/") else "/v1" + path
 
 
 def _error(status: int, message: str, param: str | None) -> Reply:
