@@ -37,7 +37,7 @@ build_with_progress() {
 	tags=$(tr -d '[:space:]' <"$dir/build-tags")
 	local build_log=$out.log
 	local started=$SECONDS
-	(cd "$dir" && exec nice -n 10 go build -p 2 -v -trimpath -tags "$tags" -o "$out/" tool) >"$build_log" 2>&1 &
+	(cd "$dir" && exec nice -n 10 go build -p 2 -v -tags "$tags" -o "$out/" tool) >"$build_log" 2>&1 &
 	local pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 15

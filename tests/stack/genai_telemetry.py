@@ -61,14 +61,14 @@ class Call:
 
 
 CALLS: tuple[Call, ...] = (
-    Call("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 1200, 300, 0.9, cache_read_tokens=1024),
-    Call("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 800, 150, 1.4, time_to_first_chunk_s=0.3, chunks=12),
+    Call("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 120_000, 30_000, 0.9, cache_read_tokens=102_400),
+    Call("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 80_000, 15_000, 1.4, time_to_first_chunk_s=0.3, chunks=12),
     Call(
         "openai",
         "gpt-4o-mini",
         "gpt-4o-mini-2024-07-18",
-        450,
-        90,
+        45_000,
+        9_000,
         0.7,
         prompt=f"Email the invoice to <EMAIL> please (was {PII_EMAIL})",
         redactions=1,
@@ -78,17 +78,19 @@ CALLS: tuple[Call, ...] = (
         "anthropic",
         "claude-haiku-4-5",
         "claude-haiku-4-5-20251001",
-        3000,
-        500,
+        300_000,
+        50_000,
         2.2,
-        cache_read_tokens=2000,
-        cache_write_tokens=600,
+        cache_read_tokens=200_000,
+        cache_write_tokens=60_000,
         time_to_first_chunk_s=0.5,
         chunks=30,
     ),
-    Call("anthropic", "claude-haiku-4-5", "claude-haiku-4-5-20251001", 640, 210, 1.1, prompt="Summarise the ticket"),
+    Call(
+        "anthropic", "claude-haiku-4-5", "claude-haiku-4-5-20251001", 64_000, 21_000, 1.1, prompt="Summarise the ticket"
+    ),
     Call("anthropic", "claude-haiku-4-5", "claude-haiku-4-5", 0, 0, 11.5, error_type="APITimeoutError"),
-    Call("openai", UNPRICED_MODEL, UNPRICED_MODEL, 700, 100, 0.6),
+    Call("openai", UNPRICED_MODEL, UNPRICED_MODEL, 70_000, 10_000, 0.6),
 )
 
 
