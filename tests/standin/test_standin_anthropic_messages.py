@@ -11,12 +11,15 @@ from anthropic.types import (
     RawMessageStreamEvent,
     TextBlock,
     TextBlockParam,
+    ThinkingBlock,
+    ThinkingConfigParam,
     ToolParam,
     ToolUseBlock,
 )
 from standin_names import CLAUDE, CLAUDE_SNAPSHOT
 
 from llmotel.standin import StandinServer
+from llmotel.standin.anthropic_api import THINKING_TEXT
 
 REPLY = "Hello from the llmotel stand-in model claude-haiku-4-5"
 MESSAGES: list[MessageParam] = [{"role": "user", "content": "Say hello to the tests"}]
@@ -179,6 +182,27 @@ def test_count_tokens(anthropic_client: anthropic.Anthropic) -> None:
     counted = anthropic_client.messages.count_tokens(model=CLAUDE, system="Be terse.", messages=MESSAGES)
 
     assert counted.input_tokens == 7
+
+
+def test_extended_thinking_block_and_thinking_tokens(anthropic_client: anthropic.Anthropic) -> None:
+    thinking: ThinkingConfigParam = {"type": "enabled", "budget_tokens": 1024}
+    message = anthropic_client.messages.create(model=CLAUDE, max_tokens=2000, messages=MESSAGES, thinking=thinking)
+    with anthropic_client.messages.stream(
+        model=CLAUDE, max_tokens=2000, messages=MESSAGES, thinking=thinking
+    ) as stream:
+        thinking_deltas = [event.thinking for event in stream if event.type == "thinking"]
+        final = stream.get_final_message()
+
+    for reply in (message, final):
+        assert [block.type for block in reply.content] == ["thinking", "text"]
+        first = reply.content[0]
+        assert isinstance(first, ThinkingBlock)
+        assert first.thinking == THINKING_TEXT and first.signature
+        assert text_of(reply.content[1]) == REPLY
+        assert reply.usage.output_tokens_details is not None
+        assert reply.usage.output_tokens_details.thinking_tokens == 12
+        assert reply.usage.output_tokens == 7 + 12
+    assert len(thinking_deltas) == 12
 
 
 async def test_async_create_and_stream(async_anthropic_client: anthropic.AsyncAnthropic) -> None:

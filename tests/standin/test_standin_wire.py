@@ -95,7 +95,9 @@ def test_embeddings_body_validates() -> None:
     assert result.usage.prompt_tokens == 2
 
 
-@pytest.mark.parametrize("extra", [{}, {"tools": ANTHROPIC_TOOLS}, {"max_tokens": 3}])
+@pytest.mark.parametrize(
+    "extra", [{}, {"tools": ANTHROPIC_TOOLS}, {"max_tokens": 3}, {"thinking": {"type": "enabled", "budget_tokens": 9}}]
+)
 def test_anthropic_bodies_and_events_validate(extra: dict[str, Any]) -> None:
     request = {**MESSAGE, **extra}
     message = anthropic.types.Message.model_validate(body(anthropic_response("/v1/messages", request, HEADERS)))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from .accounting import content_text, count_words, response_model
+from .accounting import content_text, count_words, response_model, word_pieces
 from .answer import Answer, compose_answer
 from .body import JSON_CONTENT_TYPE, SSE_CONTENT_TYPE, ChunkStream, Reply, encode_json, sse_event
 from .directives import Directives
@@ -33,6 +33,17 @@ _ERROR_TYPES = {
     429: "rate_limit_error",
     529: "overloaded_error",
 }
+# Extended thinking (`thinking: {"type": "enabled" | "adaptive"}`) answers this text first; its words are the
+# thinking tokens, counted inside output_tokens.
+THINKING_TEXT = "Let me think about how to answer this request step by step."
+THINKING_SIGNATURE = "standin-thinking-signature"
+_CUMULATIVE_USAGE = (
+    "input_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+    "output_tokens",
+    "output_tokens_details",
+)
 _PING = sse_event({"type": "ping"}, "ping")
 _MESSAGE_STOP = sse_event({"type": "message_stop"}, "message_stop")
 
@@ -103,11 +114,12 @@ def _messages(request: dict[str, Any], directives: Directives) -> Reply:
     calls = tools_to_call(
         tools, _tool_choice(request.get("tool_choice")), prompt.last_user_text, prompt.answers_tool_result
     )
-    answer = compose_answer(model, directives.chunks, calls, None, max_tokens)
+    thinking_tokens = count_words(THINKING_TEXT) if _thinking_enabled(request) else 0
+    answer = compose_answer(model, directives.chunks, calls, None, max_tokens - thinking_tokens)
     stop_reason = "tool_use" if answer.tool_calls else "max_tokens" if answer.truncated else "end_turn"
     cache_read = prompt.cached_prefix if prompt.cache_read else 0
     cache_write = 0 if prompt.cache_read else prompt.cached_prefix
-    usage = {
+    usage: dict[str, Any] = {
         "input_tokens": prompt.total - prompt.cached_prefix,
         "cache_creation_input_tokens": cache_write,
         "cache_read_input_tokens": cache_read,
@@ -115,19 +127,18 @@ def _messages(request: dict[str, Any], directives: Directives) -> Reply:
             "ephemeral_5m_input_tokens": 0 if prompt.cache_ttl == "1h" else cache_write,
             "ephemeral_1h_input_tokens": cache_write if prompt.cache_ttl == "1h" else 0,
         },
-        "output_tokens": answer.output_tokens,
+        "output_tokens": answer.output_tokens + thinking_tokens,
         "service_tier": "standard",
     }
-    content: list[dict[str, Any]] = [
-        {"type": "tool_use", "id": new_id("toolu_"), "name": call.name, "input": json.loads(call.arguments)}
-        for call in answer.tool_calls
-    ] or [{"type": "text", "text": answer.text}]
+    if thinking_tokens:
+        usage["output_tokens_details"] = {"thinking_tokens": thinking_tokens}
+    blocks = _content_blocks(answer, bool(thinking_tokens))
     message = {
         "id": new_id("msg_"),
         "type": "message",
         "role": "assistant",
         "model": response_model(model),
-        "content": content,
+        "content": [block.final for block in blocks],
         "stop_reason": stop_reason,
         "stop_sequence": None,
         "usage": usage,
@@ -135,7 +146,7 @@ def _messages(request: dict[str, Any], directives: Directives) -> Reply:
     headers = {"request-id": new_id("req_")}
     if request.get("stream"):
         headers["content-type"] = SSE_CONTENT_TYPE
-        return Reply(200, headers, ChunkStream(_message_events(message, answer)))
+        return Reply(200, headers, ChunkStream(_message_events(message, blocks)))
     headers["content-type"] = JSON_CONTENT_TYPE
     return Reply(200, headers, encode_json(message))
 
@@ -159,32 +170,64 @@ def _tool_choice(choice: object) -> str:
     return AUTO
 
 
-def _message_events(message: dict[str, Any], answer: Answer) -> Iterator[bytes]:
+class _Block(NamedTuple):
+    """One content block: as the plain reply holds it, as its stream starts, and its stream deltas."""
+
+    final: dict[str, Any]
+    start: dict[str, Any]
+    deltas: list[dict[str, Any]]
+
+
+def _thinking_enabled(request: Mapping[str, Any]) -> bool:
+    thinking = request.get("thinking")
+    return isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive")
+
+
+def _content_blocks(answer: Answer, thinking: bool) -> list[_Block]:
+    """Thinking (when enabled), then the tool_use blocks or the text block."""
+    blocks = []
+    if thinking:
+        thinking_deltas: list[dict[str, Any]] = [
+            {"type": "thinking_delta", "thinking": piece} for piece in word_pieces(THINKING_TEXT)
+        ]
+        thinking_deltas.append({"type": "signature_delta", "signature": THINKING_SIGNATURE})
+        blocks.append(
+            _Block(
+                {"type": "thinking", "thinking": THINKING_TEXT, "signature": THINKING_SIGNATURE},
+                {"type": "thinking", "thinking": "", "signature": ""},
+                thinking_deltas,
+            )
+        )
+    for call, pieces in zip(answer.tool_calls, answer.tool_pieces, strict=True):
+        tool_use = {"type": "tool_use", "id": new_id("toolu_"), "name": call.name, "input": json.loads(call.arguments)}
+        json_deltas = [{"type": "input_json_delta", "partial_json": piece} for piece in pieces]
+        blocks.append(_Block(tool_use, {**tool_use, "input": {}}, json_deltas))
+    if not answer.tool_calls:
+        text_deltas = [{"type": "text_delta", "text": piece} for piece in answer.pieces]
+        blocks.append(_Block({"type": "text", "text": answer.text}, {"type": "text", "text": ""}, text_deltas))
+    return blocks
+
+
+def _message_events(message: dict[str, Any], blocks: list[_Block]) -> Iterator[bytes]:
     """The real sequence: message_start, per block start/(ping)/deltas/stop, message_delta, message_stop."""
     usage = message["usage"]
     # message_start reports the input side and a first output token; message_delta carries the cumulative totals.
     start_usage = {**usage, "output_tokens": 1}
+    start_usage.pop("output_tokens_details", None)
     yield sse_event(
         {"type": "message_start", "message": {**message, "content": [], "stop_reason": None, "usage": start_usage}},
         "message_start",
     )
-    for index, block in enumerate(message["content"]):
-        if block["type"] == "text":
-            start: dict[str, Any] = {"type": "text", "text": ""}
-            deltas = [{"type": "text_delta", "text": piece} for piece in answer.pieces]
-        else:
-            start = {**block, "input": {}}
-            deltas = [{"type": "input_json_delta", "partial_json": piece} for piece in answer.tool_pieces[index]]
-        yield sse_event({"type": "content_block_start", "index": index, "content_block": start}, "content_block_start")
+    for index, block in enumerate(blocks):
+        yield sse_event(
+            {"type": "content_block_start", "index": index, "content_block": block.start}, "content_block_start"
+        )
         if index == 0:
             yield _PING
-        for delta in deltas:
+        for delta in block.deltas:
             yield sse_event({"type": "content_block_delta", "index": index, "delta": delta}, "content_block_delta")
         yield sse_event({"type": "content_block_stop", "index": index}, "content_block_stop")
-    delta_usage = {
-        key: usage[key]
-        for key in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
-    }
+    delta_usage = {key: usage[key] for key in _CUMULATIVE_USAGE if key in usage}
     yield sse_event(
         {
             "type": "message_delta",
