@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Validates every shipped collector config (and each documented overlay stack) with the built
-# binary, and fails when any of them uses a deprecated component name.
+# binary, fails when any of them uses a deprecated component name, and fails when the manifest
+# compiles in a component that no config uses.
 #   collector/check-configs.sh [path/to/llmotelcol]
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bin="${1:-$("$here/build.sh" | tail -n 1)}"
-cd "$here/config"
+# LLMOTEL_CONFIG_DIR lets the tests point the check at a deliberately broken copy.
+cd "${LLMOTEL_CONFIG_DIR:-$here/config}"
 
 # The stacks users run (see collector/README.md); every file in config/ must appear in one.
 stacks=(
@@ -16,8 +18,22 @@ stacks=(
   "gateway.yaml"
   "gateway.yaml gateway-tls.yaml"
 )
-# Names renamed in the v0.159 train: old aliases still load but are on their way out.
-deprecated='otlp|otlphttp|spanmetrics|loadbalancing|prometheusremotewrite|signaltometrics|logging|batch'
+# Canonical component names compiled into the binary, as "kind type" lines. A config that uses
+# any other name is using a deprecated alias (otlp -> otlp_grpc, deltatocumulative ->
+# delta_to_cumulative, ...): old aliases still load, which is exactly why CI must catch them.
+compiled="$("$bin" components | awk '
+  /^[a-z]+:/ { kind = $1; sub(":", "", kind) }
+  /^    - name: / && kind != "providers" { print kind, $3 }')"
+
+# "kind type" of every component defined in a config: two-space keys under the top-level
+# receivers/processors/exporters/connectors/extensions sections (id = type[/name]).
+defined() {
+  awk '
+    /^[a-z_]+:/ { kind = $1; sub(":", "", kind) }
+    kind ~ /^(receivers|processors|exporters|connectors|extensions)$/ && /^  [a-z0-9_]+(\/[^:]*)?:/ {
+      id = $1; sub(":$", "", id); sub("/.*", "", id); print kind, id
+    }' "$@"
+}
 
 status=0
 for f in *.yaml; do
@@ -25,14 +41,23 @@ for f in *.yaml; do
     echo "check-configs: $f is not in any validated stack; add it to stacks in $0" >&2
     status=1
   fi
-  # Component ids are defined at two-space indent under receivers/exporters/connectors/...;
-  # the OTLP *receiver* keeps its name `otlp`, so only exporters are checked for it.
-  if grep -nE "^  ($deprecated)(/[^:]*)?:" "$f" | grep -vE '^[0-9]+:  otlp:' | grep -q .; then
-    echo "check-configs: $f defines a deprecated component name:" >&2
-    grep -nE "^  ($deprecated)(/[^:]*)?:" "$f" | grep -vE '^[0-9]+:  otlp:' >&2
+  while read -r kind type; do
+    if ! grep -qx "$kind $type" <<<"$compiled"; then
+      echo "check-configs: $f uses $kind '$type', which is not a canonical component name of this build (deprecated alias or missing from manifest.yaml); use the name printed by \`llmotelcol components\`" >&2
+      status=1
+    fi
+  done < <(defined "$f")
+done
+
+# The manifest holds exactly what the configs use: an unused component only costs build time
+# and attack surface.
+used="$(defined *.yaml | sort -u)"
+while read -r kind type; do
+  if ! grep -qx "$kind $type" <<<"$used"; then
+    echo "check-configs: $kind '$type' is compiled in but no config uses it; remove it from manifest.yaml" >&2
     status=1
   fi
-done
+done <<<"$compiled"
 
 export LLMOTEL_PRICE_TABLE="${LLMOTEL_PRICE_TABLE:-$here/../pricing/prices.yaml}"
 for stack in "${stacks[@]}"; do
@@ -41,12 +66,6 @@ for stack in "${stacks[@]}"; do
   if ! out="$("$bin" validate "${args[@]}" 2>&1)"; then
     echo "check-configs: validate failed for [$stack]:" >&2
     echo "$out" >&2
-    status=1
-    continue
-  fi
-  if grep -qi 'deprecat' <<<"$out"; then
-    echo "check-configs: [$stack] validates but uses deprecated names:" >&2
-    grep -i 'deprecat' <<<"$out" >&2
     status=1
     continue
   fi
