@@ -16,7 +16,7 @@ from anthropic.types import (
     ToolParam,
     ToolUseBlock,
 )
-from standin_names import CLAUDE, CLAUDE_SNAPSHOT
+from standin_support import CLAUDE, CLAUDE_SNAPSHOT
 
 from llmotel.standin import StandinServer
 from llmotel.standin.anthropic_api import THINKING_TEXT

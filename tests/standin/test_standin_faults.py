@@ -9,7 +9,7 @@ import anthropic
 import httpx2
 import openai
 import pytest
-from standin_names import CHAT_MESSAGES, CLAUDE, CLAUDE_MESSAGES, GPT
+from standin_support import CHAT_MESSAGES, CLAUDE, CLAUDE_MESSAGES, GPT
 
 from llmotel.standin import StandinServer
 

@@ -8,7 +8,7 @@ import openai
 import pydantic
 import pytest
 from openai.types.chat import ChatCompletionFunctionToolParam, ChatCompletionMessageParam
-from standin_names import GPT, GPT_SNAPSHOT
+from standin_support import GPT, GPT_SNAPSHOT
 
 from llmotel.standin import StandinServer
 

@@ -7,7 +7,7 @@ import json
 import openai
 import pydantic
 from openai.types.responses import FunctionToolParam
-from standin_names import GPT, GPT_SNAPSHOT
+from standin_support import GPT, GPT_SNAPSHOT
 
 from llmotel.standin import StandinServer
 

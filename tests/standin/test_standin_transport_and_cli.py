@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import anthropic
 import httpx2
 import openai
 import pytest
-from standin_names import CHAT_MESSAGES, CLAUDE, CLAUDE_MESSAGES, GPT
+from standin_support import CHAT_MESSAGES, CLAUDE, CLAUDE_MESSAGES, GPT, cli_environment
 
-import llmotel
 from llmotel.standin.transport import AsyncStandinTransport, StandinTransport
 
 
@@ -69,9 +66,9 @@ async def test_async_transport_with_slow_first_chunk() -> None:
 
 
 def test_cli_prints_base_urls_and_serves() -> None:
-    source_root = Path(llmotel.__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(source_root), os.environ.get("PYTHONPATH")]))}
-    process = subprocess.Popen([sys.executable, "-m", "llmotel.standin"], stdout=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "llmotel.standin"], stdout=subprocess.PIPE, text=True, env=cli_environment()
+    )
     try:
         assert process.stdout is not None
         openai_line = process.stdout.readline().strip()
