@@ -1,6 +1,7 @@
 package pricing
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,21 @@ import (
 // change the test on purpose.
 const seedTable = "../../../../../pricing/prices.yaml"
 
+// loadSeed loads the shipped table. go test caches results by the files a
+// test opens only inside the module, and the table lives outside it, so
+// cost.mk passes the table's hash in LLMOTEL_PRICE_TABLE_SHA256: reading it
+// here (not at package init, which go test does not log) keys the cache to
+// the table's content, and an edited table re-runs these tests.
+func loadSeed(t *testing.T) *Table {
+	t.Helper()
+	_ = os.Getenv("LLMOTEL_PRICE_TABLE_SHA256")
+	tb, err := LoadFile(seedTable)
+	if err != nil {
+		t.Fatalf("the shipped price table does not load: %v", err)
+	}
+	return tb
+}
+
 func day(s string) time.Time {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
@@ -20,10 +36,7 @@ func day(s string) time.Time {
 }
 
 func TestSeedTableFacts(t *testing.T) {
-	tb, err := LoadFile(seedTable)
-	if err != nil {
-		t.Fatalf("the shipped price table does not load: %v", err)
-	}
+	tb := loadSeed(t)
 	million := Usage{Input: 1_000_000, Output: 1_000_000}
 	cases := []struct {
 		name            string
@@ -38,6 +51,9 @@ func TestSeedTableFacts(t *testing.T) {
 		{"o3 from 2025-06-10: $2 + $8", "openai", "o3", "2025-06-10", million, 10},
 		{"claude-sonnet-4-5 above 200k: whole request at $6 + $22.50", "anthropic", "claude-sonnet-4-5-20250929", "2026-11-01",
 			Usage{Input: 1_000_000, Output: 1_000_000}, 28.5},
+		{"gpt-5.5 above 272k: whole request at $10 + $45", "openai", "gpt-5.5", "2026-11-01", Usage{Input: 300_000, Output: 100_000}, 7.5},
+		{"bedrock global profile: $3 input", "aws.bedrock", "global.anthropic.claude-sonnet-4-6", "2026-11-01", Usage{Input: 1_000_000}, 3},
+		{"bedrock us. profile: 10% premium", "aws.bedrock", "us.anthropic.claude-sonnet-4-6", "2026-11-01", Usage{Input: 1_000_000}, 3.3},
 		{"gemini-2.5-pro at 200k: base $1.25 input", "gcp.gemini", "gemini-2.5-pro", "2026-11-01", Usage{Input: 200_000}, 0.25},
 		{"gemini-2.5-pro above 200k: $2.50 input", "gcp.gemini", "gemini-2.5-pro", "2026-11-01", Usage{Input: 200_001}, 0.5000025},
 	}
@@ -62,10 +78,7 @@ func TestSeedTableFacts(t *testing.T) {
 // Anthropic bills 5-minute cache writes at 1.25x the input price, in every
 // row and tier of every Anthropic-model entry, wherever it is hosted.
 func TestSeedAnthropicCacheWriteIs125Percent(t *testing.T) {
-	tb, err := LoadFile(seedTable)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb := loadSeed(t)
 	checked := 0
 	check := func(id string, r Rates) {
 		if int64(r.CacheWrite)*100 != int64(r.Input)*125 {
@@ -90,10 +103,7 @@ func TestSeedAnthropicCacheWriteIs125Percent(t *testing.T) {
 }
 
 func TestSeedCoversMajorProviders(t *testing.T) {
-	tb, err := LoadFile(seedTable)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb := loadSeed(t)
 	count := map[string]int{}
 	for _, e := range tb.Entries {
 		count[e.Provider]++
