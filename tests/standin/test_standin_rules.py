@@ -67,6 +67,7 @@ def test_directives_from_headers_and_model() -> None:
     ("headers", "model", "named"),
     [
         ({"x-standin-scenario": "error-42"}, "m", "header x-standin-scenario"),
+        ({"x-standin-scenario": "error-200"}, "m", "header x-standin-scenario"),
         ({"x-standin-chunks": "0"}, "m", "header x-standin-chunks"),
         ({"x-standin-chunks": "lots"}, "m", "header x-standin-chunks"),
         ({}, "standin-turbo", "model 'standin-turbo'"),

@@ -18,14 +18,14 @@ DEFAULT_CHUNKS = 7
 MAX_CHUNKS = 100_000
 
 _DIRECTIVE = re.compile(
-    r"error-(?P<status>[1-5]\d\d)(?P<once>-once)?"
+    r"error-(?P<status>[45]\d\d)(?P<once>-once)?"
     r"|(?P<malformed>malformed-json)"
     r"|cut-after-(?P<cut>\d+)"
     r"|slow-first-chunk-(?P<delay_ms>\d+)"
     r"|chunks-(?P<chunks>\d+)"
 )
 _USAGE = (
-    "use comma-separated directives: error-<status>[-once], malformed-json, cut-after-<events>, "
+    "use comma-separated directives: error-<4xx|5xx status>[-once], malformed-json, cut-after-<events>, "
     "slow-first-chunk-<ms>, chunks-<n>"
 )
 
