@@ -29,6 +29,7 @@ _DATA_URL_TRIGGER = ";base64,"
 _SMALLEST_SENSITIVE_INT = 10**7
 _CALLBACK_ENTITY = "CALLBACK"
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9A-Za-z]")
+_NOT_DIGIT = re.compile(r"[^0-9]")
 
 
 class Redactor:
@@ -52,7 +53,8 @@ class Redactor:
         detectors.extend(self.config.detectors)
         self._detectors = tuple(detectors)
         self._blobs = BLOB_ENTITY in self._entities
-        self._hmac_key = self.config.hmac_key
+        # Keyed once; each placeholder copies the keyed state instead of re-keying.
+        self._hmac = None if self.config.hmac_key is None else hmac.new(self.config.hmac_key, digestmod="sha256")
         self._callback = self.config.callback
         self._active = bool(self._detectors) or self._blobs or self._callback is not None
         self._prefilter = self._build_prefilter()
@@ -200,10 +202,11 @@ class Redactor:
         if entity == BLOB_ENTITY:
             payload = value.partition(",")[2] if value.startswith("data:") else value
             return blob_placeholder(payload)
-        if self._hmac_key is None or entity in IRREVERSIBLE_ENTITIES:
+        if self._hmac is None or entity in IRREVERSIBLE_ENTITIES:
             return f"<{entity}>"
-        digest = hmac.digest(self._hmac_key, f"{entity}:{_normalize(entity, value)}".encode(), "sha256")
-        return f"<{entity}:{digest[:4].hex()}>"
+        keyed = self._hmac.copy()
+        keyed.update(f"{entity}:{_normalize(entity, value)}".encode())
+        return f"<{entity}:{keyed.digest()[:4].hex()}>"
 
 
 def _normalize(entity: str, value: str) -> str:
@@ -211,7 +214,7 @@ def _normalize(entity: str, value: str) -> str:
     if entity == "EMAIL":
         return value.lower()
     if entity == "KR_PHONE":
-        digits = "".join(ch for ch in value if "0" <= ch <= "9")
+        digits = _NOT_DIGIT.sub("", value)
         if value.lstrip().startswith("+82"):
             digits = digits[2:]
             if not digits.startswith("0"):
