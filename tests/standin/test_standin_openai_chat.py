@@ -252,6 +252,22 @@ def test_parse_returns_an_object_satisfying_the_schema(openai_client: openai.Ope
     assert completion.usage is not None and completion.usage.completion_tokens == len(content.split())
 
 
+def test_strict_pydantic_tool_and_streamed_structured_output(openai_client: openai.OpenAI) -> None:
+    parsed = openai_client.chat.completions.parse(
+        model=GPT,
+        messages=[{"role": "user", "content": "Call lookup_address"}],
+        tools=[openai.pydantic_function_tool(Address, name="lookup_address")],
+    )
+    with openai_client.chat.completions.stream(
+        model=GPT, messages=[{"role": "user", "content": "Describe"}], response_format=Address
+    ) as stream:
+        final = stream.get_final_completion()
+
+    [call] = parsed.choices[0].message.tool_calls or []
+    assert call.function.parsed_arguments == Address(street="standin", number=1)
+    assert final.choices[0].message.parsed == Address(street="standin", number=1)
+
+
 def test_json_object_mode_answers_json(openai_client: openai.OpenAI) -> None:
     completion = openai_client.chat.completions.create(
         model=GPT,
