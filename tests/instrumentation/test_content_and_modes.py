@@ -7,7 +7,7 @@ import json
 import openai
 import pytest
 
-from conftest import GPT, point
+from llm_support import GPT, point
 from llmotel.config import Settings
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "My email is kim@example.com"}]

@@ -12,7 +12,7 @@ from pathlib import Path
 import openai
 import pytest
 
-from conftest import GPT
+from llm_support import GPT
 from llmotel.providers.anthropic import AnthropicInstrumentor
 from llmotel.providers.openai import OpenAIInstrumentor
 

@@ -9,7 +9,7 @@ import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import BaseModel
 
-from conftest import API_KEY, GPT, GPT_SNAPSHOT, Telemetry, point
+from llm_support import API_KEY, GPT, GPT_SNAPSHOT, Telemetry, point
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say hello to the team"}]
 

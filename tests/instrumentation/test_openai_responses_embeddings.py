@@ -6,7 +6,7 @@ import base64
 
 import openai
 
-from conftest import GPT, GPT_SNAPSHOT, Telemetry, point
+from llm_support import GPT, GPT_SNAPSHOT, Telemetry, point
 
 
 def test_responses_create(telemetry: Telemetry, openai_client: openai.OpenAI) -> None:

@@ -10,7 +10,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
 
 import llmotel
-from conftest import GPT, Telemetry
+from llm_support import GPT, Telemetry
 
 
 @pytest.fixture

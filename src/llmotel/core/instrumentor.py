@@ -22,7 +22,7 @@ from llmotel.core.wrapper import method_wrapper
 class Patch:
     module: str
     attribute: str  # "Class.method" inside module
-    operation: Operation
+    operation: Operation | None  # None only for a stream helper whose request goes through another patch
     is_async: bool = False
     stream_manager: bool = False  # the method returns a context manager that opens a stream on enter
 
@@ -50,10 +50,13 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         )
         self._applied: list[Patch] = []
         for patch in self.patches():
-            make_wrapper = manager_wrapper if patch.stream_manager else method_wrapper
-            wrap_function_wrapper(
-                patch.module, patch.attribute, make_wrapper(self.telemetry, patch.operation, patch.is_async)
-            )
+            if patch.stream_manager:
+                wrapper = manager_wrapper(self.telemetry, patch.operation, patch.is_async)
+            elif patch.operation is not None:
+                wrapper = method_wrapper(self.telemetry, patch.operation, patch.is_async)
+            else:
+                raise ValueError(f"patch {patch.attribute} has no operation")
+            wrap_function_wrapper(patch.module, patch.attribute, wrapper)
             self._applied.append(patch)
         self._after_instrument()
 

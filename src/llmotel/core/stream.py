@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from llmotel.core.telemetry import Telemetry
 
 
-class _StreamProxy(wrapt.ObjectProxy):  # type: ignore[misc,type-arg]
+class StreamProxy(wrapt.ObjectProxy):  # type: ignore[misc,type-arg]
     """Shared state and the three hooks: chunk, end, error."""
 
     def __init__(self, stream: Any, call: Call, operation: Operation, telemetry: Telemetry) -> None:
@@ -75,7 +75,7 @@ class _StreamProxy(wrapt.ObjectProxy):  # type: ignore[misc,type-arg]
         raise NotImplementedError("a stream cannot be pickled")
 
 
-class SyncStreamProxy(_StreamProxy):
+class SyncStreamProxy(StreamProxy):
     def __iter__(self) -> SyncStreamProxy:
         return self
 
@@ -108,7 +108,7 @@ class SyncStreamProxy(_StreamProxy):
             self._self_on_end()
 
 
-class AsyncStreamProxy(_StreamProxy):
+class AsyncStreamProxy(StreamProxy):
     def __aiter__(self) -> AsyncStreamProxy:
         return self
 

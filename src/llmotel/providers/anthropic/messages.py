@@ -11,6 +11,7 @@ from llmotel.core.adapter import Operation, Parameters, copy_parameters
 from llmotel.core.call import Call, InputContent, Message, Request
 from llmotel.core.content import text_part, tool_call_part, tool_response_part
 from llmotel.providers import stainless
+from llmotel.providers.anthropic import sdk_spans
 
 PARAMETERS: Parameters = (
     ("max_tokens", semconv.GEN_AI_REQUEST_MAX_TOKENS),
@@ -44,6 +45,7 @@ class Messages(Operation):
         self.stream_helper = stream_helper  # `messages.stream()`: always a stream, entered as a context manager
 
     def request(self, instance: Any, kwargs: Mapping[str, Any]) -> Request:
+        sdk_spans.ensure_off(instance)
         client_class = type(getattr(instance, "_client", None)).__name__
         provider = _PROVIDER_OF_CLIENT.get(client_class, "anthropic")
         address, port = stainless.endpoint(instance)

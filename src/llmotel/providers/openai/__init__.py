@@ -20,7 +20,8 @@ class OpenAIInstrumentor(GenAIInstrumentor):
 
     def patches(self) -> Sequence[Patch]:
         chat, responses, embeddings = ChatCompletions(), Responses(), Embeddings()
-        # `parse` posts directly instead of calling `create`, so it is patched too; `.stream()` helpers call `create`.
+        # `parse` posts directly instead of calling `create`, so it is patched too. The `.stream()` helpers call
+        # `create`, which starts the call; they are patched only so that closing the helper ends it.
         return [
             Patch(_CHAT, "Completions.create", chat),
             Patch(_CHAT, "Completions.parse", chat),
@@ -30,6 +31,10 @@ class OpenAIInstrumentor(GenAIInstrumentor):
             Patch(_RESPONSES, "Responses.parse", responses),
             Patch(_RESPONSES, "AsyncResponses.create", responses, is_async=True),
             Patch(_RESPONSES, "AsyncResponses.parse", responses, is_async=True),
+            Patch(_CHAT, "Completions.stream", None, stream_manager=True),
+            Patch(_CHAT, "AsyncCompletions.stream", None, is_async=True, stream_manager=True),
+            Patch(_RESPONSES, "Responses.stream", None, stream_manager=True),
+            Patch(_RESPONSES, "AsyncResponses.stream", None, is_async=True, stream_manager=True),
             Patch(_EMBEDDINGS, "Embeddings.create", embeddings),
             Patch(_EMBEDDINGS, "AsyncEmbeddings.create", embeddings, is_async=True),
         ]
