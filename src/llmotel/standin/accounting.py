@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 REPLY_OPENING = ("Hello", "from", "the", "llmotel", "stand-in", "model")
 REPLY_FILLER = ("and", "here", "is", "some", "more", "deterministic", "text.")
@@ -89,6 +90,18 @@ def even_pieces(text: str, count: int) -> list[str]:
 
 def reasoning_tokens(effort: object) -> int:
     return REASONING_TOKENS.get(effort, REASONING_TOKENS["medium"]) if isinstance(effort, str) else 0
+
+
+def last_user_text(messages: Sequence[Mapping[str, Any]], texts: Sequence[str]) -> str:
+    """The text of the last user message (`texts[i]` is the text of `messages[i]`), where tool names are looked for."""
+    return next(
+        (
+            text
+            for message, text in zip(reversed(messages), reversed(texts), strict=True)
+            if message.get("role") == "user"
+        ),
+        "",
+    )
 
 
 def content_text(content: object) -> str:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-from .accounting import content_text, count_words, response_model, word_pieces
+from .accounting import content_text, count_words, last_user_text, response_model, word_pieces
 from .answer import Answer, compose_answer
 from .body import JSON_CONTENT_TYPE, SSE_CONTENT_TYPE, ChunkStream, Reply, encode_json, sse_event
 from .directives import Directives
@@ -18,7 +18,7 @@ from .exchange import (
     WireFormat,
     new_id,
     optional_int,
-    required_list,
+    required_objects,
     required_string,
     serve,
 )
@@ -72,9 +72,7 @@ class _Prompt:
     """Word counts of a messages request, with the cached prefix its cache_control breakpoints mark."""
 
     def __init__(self, request: Mapping[str, Any]) -> None:
-        messages = required_list(request, "messages")
-        if not all(isinstance(message, dict) for message in messages):
-            raise InvalidRequest("Every entry of 'messages' must be an object.", "messages")
+        messages = required_objects(request, "messages")
         system = request.get("system")
         blocks: list[Any] = [system] if isinstance(system, str) else list(system or [])
         for message in messages:
@@ -96,8 +94,7 @@ class _Prompt:
         self.answers_tool_result = isinstance(last_content, list) and any(
             isinstance(block, dict) and block.get("type") == "tool_result" for block in last_content
         )
-        user_messages = [message for message in messages if message.get("role") == "user"]
-        self.last_user_text = content_text(user_messages[-1].get("content")) if user_messages else ""
+        self.last_user_text = last_user_text(messages, [content_text(message.get("content")) for message in messages])
 
 
 def _messages(request: dict[str, Any], directives: Directives) -> Reply:

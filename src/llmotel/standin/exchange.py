@@ -76,10 +76,10 @@ def required_string(request: Mapping[str, Any], field: str) -> str:
     return value
 
 
-def required_list(request: Mapping[str, Any], field: str) -> list[Any]:
+def required_objects(request: Mapping[str, Any], field: str) -> list[dict[str, Any]]:
     value = request.get(field)
-    if not isinstance(value, list) or not value:
-        raise InvalidRequest(f"'{field}' is required and must be a non-empty array.", field)
+    if not isinstance(value, list) or not value or not all(isinstance(item, dict) for item in value):
+        raise InvalidRequest(f"'{field}' is required and must be a non-empty array of objects.", field)
     return value
 
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .accounting import content_text, count_words, reasoning_tokens, response_model
+from .accounting import content_text, count_words, last_user_text, reasoning_tokens, response_model
 from .answer import Answer, compose_answer, json_object_schema
 from .body import JSON_CONTENT_TYPE, SSE_CONTENT_TYPE, ChunkStream, Reply, encode_json, sse_event
 from .directives import Directives
@@ -23,7 +23,7 @@ from .exchange import (
     WireFormat,
     new_id,
     optional_int,
-    required_list,
+    required_objects,
     required_string,
     serve,
 )
@@ -117,18 +117,14 @@ def _tool_choice(choice: object) -> str:
 
 def _chat(request: dict[str, Any], directives: Directives) -> Reply:
     model = required_string(request, "model")
-    messages = required_list(request, "messages")
-    if not all(isinstance(message, dict) for message in messages):
-        raise InvalidRequest("Every entry of 'messages' must be an object.", "messages")
+    messages = required_objects(request, "messages")
     choices = optional_int(request, "n") or 1
     limit = optional_int(request, "max_completion_tokens") or optional_int(request, "max_tokens")
     texts = [content_text(message.get("content")) for message in messages]
     input_tokens = sum(map(count_words, texts))
     cached = sum(map(count_words, texts[:-1])) if request.get("prompt_cache_key") else 0
     reasoning = reasoning_tokens(request.get("reasoning_effort"))
-    last_user = next(
-        (t for m, t in zip(reversed(messages), reversed(texts), strict=True) if m.get("role") == "user"), ""
-    )
+    last_user = last_user_text(messages, texts)
     tools = [
         ToolSpec(tool["function"]["name"], tool["function"].get("parameters") or {})
         for tool in request.get("tools") or []
@@ -243,7 +239,7 @@ def _responses(request: dict[str, Any], directives: Directives) -> Reply:
     reasoning_config = request.get("reasoning")
     effort = reasoning_config.get("effort") if isinstance(reasoning_config, dict) else None
     reasoning = reasoning_tokens(effort)
-    last_user = next((t for i, t in zip(reversed(items), reversed(texts), strict=True) if i.get("role") == "user"), "")
+    last_user = last_user_text(items, texts)
     tools = [
         ToolSpec(tool["name"], tool.get("parameters") or {})
         for tool in request.get("tools") or []
