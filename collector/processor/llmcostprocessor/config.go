@@ -25,6 +25,11 @@ type Config struct {
 	// Any other tier value must have a modifier in the price row, or the
 	// call is marked unpriced rather than billed at the wrong rate.
 	StandardServiceTiers []string `mapstructure:"standard_service_tiers"`
+	// SkipScopes are instrumentation scopes whose spans are never priced.
+	// The anthropic SDK's own span (scope com.anthropic.sdk.python) repeats
+	// the usage of llmotel's span for the same call when a user turns the
+	// SDK's tracing back on; pricing both would count the call twice.
+	SkipScopes []string `mapstructure:"skip_scopes"`
 	// BatchAttribute is a boolean span attribute marking calls made through
 	// a provider's batch API; such calls use the row's "batch" modifier.
 	BatchAttribute string `mapstructure:"batch_attribute"`
@@ -36,6 +41,7 @@ func createDefaultConfig() *Config {
 		Operations:            []string{"chat", "text_completion", "generate_content", "embeddings"},
 		ServiceTierAttributes: []string{"openai.response.service_tier", "openai.request.service_tier"},
 		StandardServiceTiers:  []string{"default", "auto", "standard", "standard_only", "on_demand"},
+		SkipScopes:            []string{"com.anthropic.sdk.python"},
 		BatchAttribute:        "llmotel.request.batch",
 	}
 }

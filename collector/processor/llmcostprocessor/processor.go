@@ -40,6 +40,7 @@ type costProcessor struct {
 
 	operations     map[string]struct{}
 	standardTiers  map[string]struct{}
+	skipScopes     map[string]struct{}
 	tierAttributes []string
 
 	// stamp is the file version of the current table, or of the last
@@ -55,6 +56,7 @@ func newCostProcessor(set processor.Settings, cfg *Config) (*costProcessor, erro
 		logger:         set.Logger,
 		operations:     toSet(cfg.Operations),
 		standardTiers:  toSet(cfg.StandardServiceTiers),
+		skipScopes:     toSet(cfg.SkipScopes),
 		tierAttributes: cfg.ServiceTierAttributes,
 	}
 	stamp, err := stampOf(cfg.PriceTable)
@@ -128,6 +130,9 @@ func (p *costProcessor) processTraces(_ context.Context, td ptrace.Traces) (ptra
 	for i := 0; i < rss.Len(); i++ {
 		sss := rss.At(i).ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
+			if _, skip := p.skipScopes[sss.At(j).Scope().Name()]; skip {
+				continue
+			}
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
 				p.priceSpan(t, spans.At(k))

@@ -204,6 +204,34 @@ func TestAlreadyPricedSpanIsNotRepriced(t *testing.T) {
 	}
 }
 
+func TestSkippedScopeIsNotPriced(t *testing.T) {
+	call := chat("anthropic", "claude-sonnet-4-5", in, 1000, out, 100)
+	for _, c := range []struct {
+		name       string
+		skipScopes []string
+		want       want
+	}{
+		{"default skips the anthropic SDK's own span", nil, want{untouched: true}},
+		{"skip_scopes: [] prices it", []string{}, want{total: 0.0045, input: 0.003, output: 0.0015, match: "exact", priceID: "anthropic/claude-sonnet-4-5"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := createDefaultConfig()
+			cfg.PriceTable = fixtureTable
+			if c.skipScopes != nil {
+				cfg.SkipScopes = c.skipScopes
+			}
+			p, err := newCostProcessor(processortest.NewNopSettings(metadata.Type), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			td := tracesWith(apr2026, call)
+			td.ResourceSpans().At(0).ScopeSpans().At(0).Scope().SetName("com.anthropic.sdk.python")
+			td, _ = p.processTraces(context.Background(), td)
+			checkSpan(t, spanAttrs(td), c.want, "test-1")
+		})
+	}
+}
+
 func TestSpanTimeFallsBackToEndTimestamp(t *testing.T) {
 	p := newTestProcessor(t, fixtureTable)
 	td := tracesWith(time.Time{}, chat("openai", "o3", in, 1_000_000, out, 1_000_000))
