@@ -139,6 +139,7 @@ class Report:
     differences: list[Finding] = field(default_factory=list)
     not_upstream: list[str] = field(default_factory=list)  # "entry: model"
     unknown_providers: list[str] = field(default_factory=list)
+    upstream_only: list[str] = field(default_factory=list)  # "provider: key", with --new-models
 
 
 def _rates(raw: dict[str, Any]) -> Rates:
@@ -262,8 +263,19 @@ def _compare_rates(
 _TIER_FIELD = re.compile(r"^input_cost_per_token_above_(\d+)k_tokens$")
 
 
-def compare(version: str, entries: Sequence[Entry], upstream: dict[str, dict[str, Any]], at: dt.date) -> Report:
+# Upstream modes that llmotel prices (token-billed text and embedding calls).
+PRICED_MODES = {"chat", "responses", "completion", "embedding"}
+
+
+def compare(
+    version: str,
+    entries: Sequence[Entry],
+    upstream: dict[str, dict[str, Any]],
+    at: dt.date,
+    new_models: bool = False,
+) -> Report:
     report = Report(table_version=version, at=at.isoformat())
+    matched: set[str] = set()
     for entry in entries:
         spec = PROVIDERS.get(entry.provider)
         if spec is None:
@@ -276,6 +288,7 @@ def compare(version: str, entries: Sequence[Entry], upstream: dict[str, dict[str
             if not key:
                 report.not_upstream.append(f"{entry.id}: {name}")
                 continue
+            matched.add(key)
             up = upstream[key]
             _compare_rates(entry, key, "", row.base, up, "", report)
             for up_field in up:
@@ -301,7 +314,27 @@ def compare(version: str, entries: Sequence[Entry], upstream: dict[str, dict[str
                     report.differences.append(Finding(entry.id, key, mod, "no modifier", "priced upstream"))
                     continue
                 _compare_rates(entry, key, f"{mod}.", mine, up, suffix, report)
+    if new_models:
+        report.upstream_only = _upstream_only(entries, upstream, matched, at)
     return report
+
+
+def _upstream_only(
+    entries: Sequence[Entry], upstream: dict[str, dict[str, Any]], matched: set[str], at: dt.date
+) -> list[str]:
+    """Current upstream models of the providers this table covers that no entry prices: candidates to add."""
+    covered = {e.provider: PROVIDERS[e.provider] for e in entries if e.provider in PROVIDERS}
+    out = []
+    for key, value in upstream.items():
+        if key in matched or value.get("mode") not in PRICED_MODES:
+            continue
+        retired = value.get("deprecation_date")
+        if retired and str(retired) <= at.isoformat():
+            continue
+        for provider, spec in covered.items():
+            if value.get("litellm_provider") in spec.litellm_providers:
+                out.append(f"{provider}: {key}")
+    return sorted(out)
 
 
 def render_text(report: Report) -> str:
@@ -316,6 +349,9 @@ def render_text(report: Report) -> str:
         lines += [f"  {n}" for n in report.not_upstream]
     if report.unknown_providers:
         lines.append("entries of providers this script cannot map upstream: " + ", ".join(report.unknown_providers))
+    if report.upstream_only:
+        lines.append(f"{len(report.upstream_only)} current upstream model(s) this table does not price:")
+        lines += [f"  {n}" for n in report.upstream_only]
     return "\n".join(lines)
 
 
@@ -332,6 +368,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="compare the rows in force on this day (YYYY-MM-DD)",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--new-models",
+        action="store_true",
+        help="also list current upstream models of the covered providers that no entry prices",
+    )
     args = parser.parse_args(argv)
     try:
         version, entries = load_table(args.table)
@@ -339,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TableError as exc:
         print(f"diff_upstream: {exc}", file=sys.stderr)
         return 2
-    report = compare(version, entries, upstream, args.at)
+    report = compare(version, entries, upstream, args.at, new_models=args.new_models)
     print(json.dumps(asdict(report), indent=2) if args.format == "json" else render_text(report))
     return 1 if report.differences else 0
 

@@ -134,3 +134,20 @@ def test_shipped_table_is_readable_and_covers_the_major_providers() -> None:
     gpt4o = next(e for e in entries if e.id == "openai/gpt-4o-2024-05-13")
     row = gpt4o.row_at(du.dt.date(2026, 11, 1))
     assert (row.base.input, row.base.output) == (Decimal("5.00"), Decimal("15.00"))
+
+
+def test_new_models_lists_unpriced_current_upstream_models(tmp_path: Path) -> None:
+    upstream = json.loads(UPSTREAM.read_text())
+    upstream["gpt-9"] = {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 1e-06}
+    upstream["gpt-3-retired"] = {"litellm_provider": "openai", "mode": "chat", "deprecation_date": "2026-01-01"}
+    upstream["dall-e-9"] = {"litellm_provider": "openai", "mode": "image_generation"}
+    upstream["groq/llama"] = {"litellm_provider": "groq", "mode": "chat"}  # a provider the table does not cover
+    path = tmp_path / "upstream.json"
+    path.write_text(json.dumps(upstream))
+    code, out, _ = run("--table", str(TABLE), "--at", "2026-11-01", "--new-models", "--format", "json", str(path))
+    assert code == 1
+    # nova-lite is upstream but our fixture's nova rule only covers nova-pro; vertex's gemini-2.5-pro is
+    # a provider-hosted variant the fixture has no gcp.vertex_ai entry for, so it is not listed either.
+    assert json.loads(out)["upstream_only"] == ["aws.bedrock: amazon.nova-lite-v1:0", "openai: gpt-9"]
+    code, out, _ = run("--table", str(TABLE), "--at", "2026-11-01", str(path))
+    assert "does not price" not in out
