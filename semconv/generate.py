@@ -30,9 +30,7 @@ def _metric_literal(entry: dict[str, Any], name: str | None, buckets: dict[str, 
         return "None"
     bucket_key = entry.get("buckets")
     bounds = "None" if bucket_key is None else repr(tuple(buckets[bucket_key]))
-    return (
-        f"Metric({name!r}, {entry['instrument']!r}, {entry['unit']!r}, {entry['brief']!r}, {bounds})"
-    )
+    return f"Metric({name!r}, {entry['instrument']!r}, {entry['unit']!r}, {entry['brief']!r}, {bounds})"
 
 
 def render(registry: dict[str, Any]) -> str:
