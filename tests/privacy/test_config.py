@@ -84,8 +84,8 @@ def test_presidio_setting_without_the_extra_is_a_clear_error() -> None:
     try:
         import presidio_analyzer  # noqa: F401
     except ImportError:
-        with pytest.raises(ValueError, match=r"^LLMOTEL_REDACTION_PRESIDIO: presidio-analyzer is not installed"):
-            RedactionConfig.from_env({"LLMOTEL_REDACTION_PRESIDIO": "PERSON"})
+        pass
     else:
-        config = RedactionConfig.from_env({"LLMOTEL_REDACTION_PRESIDIO": "PERSON"})
-        assert "PERSON" in config.enabled_entities()
+        pytest.skip("presidio-analyzer is installed here; tests/privacy/test_presidio.py covers it")
+    with pytest.raises(ValueError, match=r"^LLMOTEL_REDACTION_PRESIDIO: presidio-analyzer is not installed"):
+        RedactionConfig.from_env({"LLMOTEL_REDACTION_PRESIDIO": "PERSON"})
