@@ -177,13 +177,14 @@ def test_slow_first_chunk_delays_the_first_event_not_the_headers(openai_client: 
         stream=True,
         extra_headers=scenario("slow-first-chunk-400"),
     )
-    headers_after = time.perf_counter() - started
+    returned = time.perf_counter()
     next(iter(stream))
-    first_chunk_after = time.perf_counter() - started
+    first_chunk = time.perf_counter()
     stream.close()
 
-    assert first_chunk_after >= 0.4
-    assert headers_after < first_chunk_after - 0.2
+    assert first_chunk - started >= 0.4
+    # The server sleeps after sending the headers: create() returns well before the first chunk arrives.
+    assert first_chunk - returned >= 0.25
 
 
 async def test_slow_first_chunk_async_anthropic(async_anthropic_client: anthropic.AsyncAnthropic) -> None:
