@@ -136,6 +136,7 @@ def main() -> int:
     prompt = build_prompt()
     messages = messages_for(prompt)
     prose = plain_prose(PROMPT_BYTES)
+    short_prose = plain_prose(200)
     default = Redactor()
     strict = Redactor(RedactionConfig(preset="strict"))
     off = Redactor(RedactionConfig(preset="off"))
@@ -150,6 +151,7 @@ def main() -> int:
         "redact_text 4KB, default + HMAC": lambda: hmac.redact_text(prompt, RedactionCounts()),
         "redact_json messages, default": lambda: default.redact_json(messages, RedactionCounts()),
         "redact_text 4KB plain prose (fast path)": lambda: default.redact_text(prose, RedactionCounts()),
+        "redact_text 200B plain prose (fast path)": lambda: default.redact_text(short_prose, RedactionCounts()),
         "redact_text 4KB, preset off": lambda: off.redact_text(prompt, RedactionCounts()),
     }
     print(f"prompt: {len(prompt.encode('utf-8'))} bytes, {len(prompt)} characters, {counts.total} values redacted")

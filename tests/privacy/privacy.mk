@@ -10,15 +10,15 @@ PRIVACY_PYTHON ?= $(if $(PYTHON),$(PYTHON),python3)
 
 .PHONY: test-privacy test-privacy-presidio bench-privacy privacy-corpus
 
-test-privacy:
+test-privacy: ## privacy: corpus quality bars (recall, precision), redaction engine and config tests
 	PYTHONPATH=src $(PRIVACY_PYTHON) -m pytest tests/privacy -q -ra -p no:cacheprovider
 
-test-privacy-presidio:
+test-privacy-presidio: ## privacy: Presidio backend against real presidio-analyzer + spaCy (own cached venv)
 	@python=$$(bash tests/privacy/presidio-env.sh) && \
 	  PYTHONPATH=src "$$python" -m pytest tests/privacy/test_presidio.py -q -ra -p no:cacheprovider
 
-bench-privacy:
+bench-privacy: ## privacy: redaction CPU time per 4 KB prompt vs json.dumps baseline (bar 200 us)
 	PYTHONPATH=src $(PRIVACY_PYTHON) benchmarks/bench_redaction.py
 
-privacy-corpus:
+privacy-corpus: ## privacy: rewrite tests/privacy/corpus/*.jsonl from generate.py
 	$(PRIVACY_PYTHON) tests/privacy/corpus/generate.py
