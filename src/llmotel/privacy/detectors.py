@@ -201,7 +201,7 @@ _IBAN = re.compile(
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
 # `1.2.3.4` after `version`, `v` or `버전` is a version string, not an address.
-_VERSION_BEFORE = re.compile(r"(?i:version|ver|release|build|v|버전|릴리스)[ :=\"']{0,3}\Z")
+_VERSION_BEFORE = re.compile(r"(?i:version|ver|release|build|v|버전|릴리스)[ :=\"'`]{0,4}\Z")
 _IPV6 = re.compile(
     r"(?<![0-9A-Za-z_.])(?:[0-9A-Fa-f]{1,4}|:)(?::[0-9A-Fa-f]{0,4}){2,7}"
     r"(?:\.[0-9]{1,3}){0,3}(?:%[0-9A-Za-z]+)?(?![0-9A-Za-z_:])"

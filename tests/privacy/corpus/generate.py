@@ -443,6 +443,7 @@ NEGATIVE_TEXTS: dict[str, list[str]] = {
         "Chrome/120.0.6099.109 Safari/537.36",
         "semver 2.0.0-rc.1+build.20241122",
         "service.version: 1.2.3.4",
+        '{"service.version": "1.2.3.4", "deployment.environment.name": "prod"}',
         "OpenSSL 3.0.13 30 Jan 2024",
     ],
     "order": [
