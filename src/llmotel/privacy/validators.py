@@ -91,14 +91,6 @@ def e164_length_valid(text: str) -> bool:
     return 8 <= len(digits_of(text)) <= 15
 
 
-def ipv4_valid(text: str) -> bool:
-    try:
-        ipaddress.IPv4Address(text)
-    except ValueError:
-        return False
-    return True
-
-
 def ipv6_valid(text: str) -> bool:
     try:
         ipaddress.IPv6Address(text)

@@ -228,6 +228,14 @@ class Corpus:
             }
         )
 
+    def planted(self, case_id: str, lang: str, text: str, planted: list[tuple[str, str]]) -> None:
+        """A chat text with several values, each found after the previous one."""
+        spans: list[tuple[int, str, str]] = []
+        for entity, value in planted:
+            start = text.index(value, spans[-1][0] + 1 if spans else 0)
+            spans.append((start, entity, value))
+        self.text(case_id, lang, "chat", text, spans)
+
     def templated(self, case_id: str, lang: str, kind: str, template: str, entity: str, value: str) -> None:
         text, start = plant(template, value)
         self.text(case_id, lang, kind, text, [(start, entity, value)])
@@ -287,37 +295,29 @@ def build_positives(corpus: Corpus) -> None:
             corpus.templated(f"rrn-bare-{index}-{turn}", "ko", "chat", template, entity, value)
 
     # Several entities in one realistic message, in both scripts.
-    text = (
-        "안녕하세요, 김민지입니다. 환불 요청드려요. 연락처 010-2345-6789, 이메일 minji.park@example.co.kr, "
-        "카드는 4111-1111-1111-1111 이고 주민번호는 900101-1234568 입니다. Order ORD-2024-1122 placed at 14:05."
-    )
-    corpus.text(
+    corpus.planted(
         "multi-ko-refund",
         "ko",
-        "chat",
-        text,
+        "안녕하세요, 김민지입니다. 환불 요청드려요. 연락처 010-2345-6789, 이메일 minji.park@example.co.kr, "
+        "카드는 4111-1111-1111-1111 이고 주민번호는 900101-1234568 입니다. Order ORD-2024-1122 placed at 14:05.",
         [
-            (text.index("010-2345-6789"), "KR_PHONE", "010-2345-6789"),
-            (text.index("minji.park@example.co.kr"), "EMAIL", "minji.park@example.co.kr"),
-            (text.index("4111-1111-1111-1111"), "CREDIT_CARD", "4111-1111-1111-1111"),
-            (text.index("900101-1234568"), "KR_RRN", "900101-1234568"),
+            ("KR_PHONE", "010-2345-6789"),
+            ("EMAIL", "minji.park@example.co.kr"),
+            ("CREDIT_CARD", "4111-1111-1111-1111"),
+            ("KR_RRN", "900101-1234568"),
         ],
     )
-    text = (
-        "Deploy failed. Logs: AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE,"
-        " GITHUB_TOKEN=ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R,"
-        " contact ops at ops-oncall@example.com or +1-202-555-0147. Version 2.14.1, build 20241122.3."
-    )
-    corpus.text(
+    corpus.planted(
         "multi-en-deploy",
         "en",
-        "chat",
-        text,
+        "Deploy failed. Logs: AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE,"
+        " GITHUB_TOKEN=ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R,"
+        " contact ops at ops-oncall@example.com or +1-202-555-0147. Version 2.14.1, build 20241122.3.",
         [
-            (text.index("AKIAIOSFODNN7EXAMPLE"), "AWS_ACCESS_KEY", "AKIAIOSFODNN7EXAMPLE"),
-            (text.index("ghp_"), "GITHUB_TOKEN", "ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R"),
-            (text.index("ops-oncall@example.com"), "EMAIL", "ops-oncall@example.com"),
-            (text.index("+1-202-555-0147"), "PHONE", "+1-202-555-0147"),
+            ("AWS_ACCESS_KEY", "AKIAIOSFODNN7EXAMPLE"),
+            ("GITHUB_TOKEN", "ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R"),
+            ("EMAIL", "ops-oncall@example.com"),
+            ("PHONE", "+1-202-555-0147"),
         ],
     )
 
@@ -381,11 +381,7 @@ def build_positives(corpus: Corpus) -> None:
         ),
     ]
     for case_id, lang, text, planted in edges:
-        spans = []
-        for entity, value in planted:
-            start = text.index(value, spans[-1][0] + 1 if spans else 0)
-            spans.append((start, entity, value))
-        corpus.text(case_id, lang, "chat", text, spans)
+        corpus.planted(case_id, lang, text, planted)
 
     # Tool-call arguments as the model writes them.
     corpus.tool_arguments(
