@@ -514,6 +514,8 @@ NEGATIVE_TEXTS: dict[str, list[str]] = {
         "population 51,780,579 in 2024",
         "lat 37.5665, lon 126.9780",
         "the bearer of this letter",
+        'Licensed under the Apache License, Version 2.0 (the "License"); 1,024 files',
+        "passport photo size 35x45 mm, 여권 사진 규격은 3.5cm x 4.5cm",
         "sk-learn is not a key, and neither is task-123",
         "matrix 4x4, 1920x1080 at 60Hz",
         "std::vector<int> and a::b",
