@@ -19,7 +19,7 @@ import anthropic
 import openai
 from opentelemetry import trace
 
-from conftest import Telemetry, point
+from llm_support import Telemetry, point
 
 WORKERS = 8
 

@@ -1,4 +1,5 @@
-"""Every way a caller can leave a stream, for every streaming API: one GenAI span, ended once, and an unchanged stream.
+"""Every way a caller can leave a stream, for every streaming API (three raw streams and the SDKs' three `.stream()`
+helpers): one GenAI span, ended once, and an unchanged stream.
 
 Each case runs the same consumption twice through the real SDK over HTTP to the stand-in: first uninstrumented (the
 baseline), then instrumented. The caller must see the same items and the same exception both times, and the
@@ -21,9 +22,10 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.trace import StatusCode
 
-from conftest import CLAUDE, GPT, Telemetry
+from llm_support import API_KEY, CLAUDE, GPT, Telemetry
 from llmotel.providers.anthropic import AnthropicInstrumentor
 from llmotel.providers.openai import OpenAIInstrumentor
+from llmotel.standin import StandinServer
 
 MESSAGES = [{"role": "user", "content": "Say hello to the team"}]
 CUT = {"x-standin-scenario": "cut-after-3"}
@@ -71,6 +73,16 @@ def _messages(client: Any, headers: Headers) -> Any:
     return client.messages.create(model=CLAUDE, max_tokens=100, messages=MESSAGES, stream=True, extra_headers=headers)
 
 
+def _chat_helper(client: Any, headers: Headers) -> Any:
+    return client.chat.completions.stream(
+        model=GPT, messages=MESSAGES, stream_options={"include_usage": True}, extra_headers=headers
+    )
+
+
+def _responses_helper(client: Any, headers: Headers) -> Any:
+    return client.responses.stream(model=GPT, input="Say hello to the team", extra_headers=headers)
+
+
 def _messages_helper(client: Any, headers: Headers) -> Any:
     return client.messages.stream(model=CLAUDE, max_tokens=100, messages=MESSAGES, extra_headers=headers)
 
@@ -86,6 +98,16 @@ async def _as_is(result: Any) -> Any:
 APIS = [
     StreamingApi("openai-chat", "openai", _chat, lambda c, h: _awaited(_chat(c, h))),
     StreamingApi("openai-responses", "openai", _responses, lambda c, h: _awaited(_responses(c, h))),
+    StreamingApi(
+        "openai-chat-stream-helper", "openai", _chat_helper, lambda c, h: _as_is(_chat_helper(c, h)), helper=True
+    ),
+    StreamingApi(
+        "openai-responses-stream-helper",
+        "openai",
+        _responses_helper,
+        lambda c, h: _as_is(_responses_helper(c, h)),
+        helper=True,
+    ),
     StreamingApi("anthropic-create", "anthropic", _messages, lambda c, h: _awaited(_messages(c, h))),
     StreamingApi(
         "anthropic-stream-helper",
@@ -95,7 +117,6 @@ APIS = [
         helper=True,
     ),
 ]
-API_IDS = [api.name for api in APIS]
 
 
 # -- what the caller observes -----------------------------------------------------------------------------------------
@@ -126,7 +147,7 @@ def _response_id(items: list[Any]) -> str | None:
     if not items:
         return None
     first = items[0]
-    for holder in ("message", "response"):  # anthropic message_start, responses response.created
+    for holder in ("message", "response", "chunk"):  # anthropic message_start, response.created, chat helper
         if hasattr(first, holder):
             return str(getattr(first, holder).id)
     return str(first.id)
@@ -373,22 +394,59 @@ def assert_one_span_ended_once(
         assert attributes["gen_ai.usage.output_tokens"] > 0
 
 
-def _client(api: StreamingApi, openai_client: Any, anthropic_client: Any) -> Any:
-    return openai_client if api.sdk == "openai" else anthropic_client
+@pytest.fixture(scope="module")
+def sync_clients(standin: StandinServer) -> Iterator[dict[str, Any]]:
+    """One sync client per SDK for the whole module: constructing one costs ~50 ms, and this module runs ~100 tests."""
+    with (
+        openai.OpenAI(base_url=standin.openai_base_url, api_key=API_KEY, max_retries=0) as openai_client,
+        anthropic.Anthropic(base_url=standin.anthropic_base_url, api_key=API_KEY, max_retries=0) as anthropic_client,
+    ):
+        yield {"openai": openai_client, "anthropic": anthropic_client}
 
 
-@pytest.mark.parametrize("path", SYNC_PATHS)
-@pytest.mark.parametrize("api", APIS, ids=API_IDS)
+def async_client(api: StreamingApi, server: StandinServer) -> Any:
+    """A fresh async client of the one SDK the test needs (async clients belong to the test's event loop)."""
+    if api.sdk == "openai":
+        return openai.AsyncOpenAI(base_url=server.openai_base_url, api_key=API_KEY, max_retries=0)
+    return anthropic.AsyncAnthropic(base_url=server.anthropic_base_url, api_key=API_KEY, max_retries=0)
+
+
+# core/stream_manager.py's _HelperProxy (wrapping openai's async .stream() helpers so their close() ends the call)
+# is a wrapt.ObjectProxy, which forwards __iter__ but not __aiter__/__anext__: `async for` over the helper raises
+# TypeError under instrumentation.
+ASYNC_OPENAI_HELPER_BUG = pytest.mark.xfail(
+    strict=True,
+    reason="llmotel: `async for` over an openai async .stream() helper raises TypeError (_HelperProxy lacks __aiter__)",
+)
+
+
+def _known_bugs(api: StreamingApi, is_async: bool, path: str = "") -> list[Any]:
+    iterates = path != "drop-unread"
+    return [ASYNC_OPENAI_HELPER_BUG] if is_async and api.sdk == "openai" and api.helper and iterates else []
+
+
+def exit_cases(paths: list[str], is_async: bool) -> list[Any]:
+    return [
+        pytest.param(api, path, id=f"{api.name}-{path}", marks=_known_bugs(api, is_async, path))
+        for api in APIS
+        for path in paths
+    ]
+
+
+def api_cases(is_async: bool) -> list[Any]:
+    return [pytest.param(api, id=api.name, marks=_known_bugs(api, is_async)) for api in APIS]
+
+
+@pytest.mark.parametrize(("api", "path"), exit_cases(SYNC_PATHS, is_async=False))
 def test_sync_exit_path(
     api: StreamingApi,
     path: str,
     instrument: Callable[[], Telemetry],
-    openai_client: openai.OpenAI,
-    anthropic_client: anthropic.Anthropic,
+    sync_clients: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING)
-    client = _client(api, openai_client, anthropic_client)
+    client = sync_clients[api.sdk]
     baseline = run_sync(api, path, client, _no_op)
     telemetry = instrument()
     observation = run_sync(api, path, client, _one_span_now(telemetry))
@@ -399,21 +457,19 @@ def test_sync_exit_path(
     assert_one_span_ended_once(telemetry, observation, path, caplog)
 
 
-@pytest.mark.parametrize("path", ASYNC_PATHS)
-@pytest.mark.parametrize("api", APIS, ids=API_IDS)
+@pytest.mark.parametrize(("api", "path"), exit_cases(ASYNC_PATHS, is_async=True))
 async def test_async_exit_path(
     api: StreamingApi,
     path: str,
     instrument: Callable[[], Telemetry],
-    async_openai_client: openai.AsyncOpenAI,
-    async_anthropic_client: anthropic.AsyncAnthropic,
+    server: StandinServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING)
-    client = _client(api, async_openai_client, async_anthropic_client)
-    baseline = await run_async(api, path, client, _no_op)
-    telemetry = instrument()
-    observation = await run_async(api, path, client, _one_span_now(telemetry))
+    async with async_client(api, server) as client:
+        baseline = await run_async(api, path, client, _no_op)
+        telemetry = instrument()
+        observation = await run_async(api, path, client, _one_span_now(telemetry))
     assert observation.items == baseline.items
     assert observation.error == baseline.error
     if path == "cancel":
@@ -424,15 +480,14 @@ async def test_async_exit_path(
 # -- the span is not current while the caller consumes --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("api", APIS, ids=API_IDS)
+@pytest.mark.parametrize("api", api_cases(is_async=False))
 def test_sync_caller_spans_do_not_nest_under_the_llm_span(
     api: StreamingApi,
     telemetry: Telemetry,
-    openai_client: openai.OpenAI,
-    anthropic_client: anthropic.Anthropic,
+    sync_clients: dict[str, Any],
 ) -> None:
     tracer = telemetry.tracer_provider.get_tracer("t")
-    client = _client(api, openai_client, anthropic_client)
+    client = sync_clients[api.sdk]
     with tracer.start_as_current_span("request handler") as outer:
         with api.context_sync(client, {}) as stream:
             for index, _ in enumerate(stream):
@@ -443,23 +498,22 @@ def test_sync_caller_spans_do_not_nest_under_the_llm_span(
     _assert_siblings(telemetry, outer)
 
 
-@pytest.mark.parametrize("api", APIS, ids=API_IDS)
+@pytest.mark.parametrize("api", api_cases(is_async=True))
 async def test_async_caller_spans_do_not_nest_under_the_llm_span(
     api: StreamingApi,
     telemetry: Telemetry,
-    async_openai_client: openai.AsyncOpenAI,
-    async_anthropic_client: anthropic.AsyncAnthropic,
+    server: StandinServer,
 ) -> None:
     tracer = telemetry.tracer_provider.get_tracer("t")
-    client = _client(api, async_openai_client, async_anthropic_client)
-    with tracer.start_as_current_span("request handler") as outer:
-        index = 0
-        async with await api.context_async(client, {}) as stream:
-            async for _ in stream:
-                assert trace.get_current_span() is outer
-                with tracer.start_as_current_span(f"caller work {index}"):
-                    index += 1
-        assert trace.get_current_span() is outer
+    async with async_client(api, server) as client:
+        with tracer.start_as_current_span("request handler") as outer:
+            index = 0
+            async with await api.context_async(client, {}) as stream:
+                async for _ in stream:
+                    assert trace.get_current_span() is outer
+                    with tracer.start_as_current_span(f"caller work {index}"):
+                        index += 1
+            assert trace.get_current_span() is outer
     _assert_siblings(telemetry, outer)
 
 
