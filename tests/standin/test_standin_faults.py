@@ -135,6 +135,41 @@ def test_cut_stream_delivers_k_events_then_a_connection_error(
     assert events == ["message_start", "content_block_start", "content_block_delta"]
 
 
+def test_error_event_mid_stream_as_each_sdk_reports_it(
+    openai_client: openai.OpenAI, anthropic_client: anthropic.Anthropic
+) -> None:
+    chunks: list[object] = []
+    with pytest.raises(openai.APIError) as chat_error:
+        for chunk in openai_client.chat.completions.create(
+            model="standin-error-event-after-3", messages=CHAT_MESSAGES, stream=True
+        ):
+            chunks.append(chunk)
+    events = list(openai_client.responses.create(model="standin-error-event-after-3", input="hi", stream=True))
+    claude_events: list[str] = []
+    with pytest.raises(anthropic.APIStatusError) as claude_error:
+        for event in anthropic_client.messages.create(
+            model=CLAUDE,
+            max_tokens=9,
+            messages=CLAUDE_MESSAGES,
+            stream=True,
+            extra_headers=scenario("error-event-after-2"),
+        ):
+            claude_events.append(event.type)
+
+    assert len(chunks) == 3
+    assert "error while streaming" in chat_error.value.message
+    # The Responses SDK yields the typed error event instead of raising.
+    last = events[-1]
+    assert [e.type for e in events[:-1]] == ["response.created", "response.in_progress", "response.output_item.added"]
+    assert last.type == "error" and last.code == "server_error" and last.sequence_number == 3
+    assert claude_events == ["message_start", "content_block_start"]
+    assert claude_error.value.body == {
+        "type": "error",
+        "error": {"type": "overloaded_error", "message": "Overloaded"},
+        "request_id": None,
+    }
+
+
 def test_cut_never_sends_the_terminating_event(openai_client: openai.OpenAI) -> None:
     stream = openai_client.responses.create(model=GPT, input="hi", stream=True, extra_headers=scenario("cut-after-999"))
     types: list[str] = []

@@ -44,6 +44,10 @@ _CUMULATIVE_USAGE = (
     "output_tokens",
     "output_tokens_details",
 )
+# Anthropic's mid-stream failure: an `error` event (the SDK raises it as APIStatusError).
+_STREAM_ERROR = sse_event(
+    {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}, "request_id": None}, "error"
+)
 _PING = sse_event({"type": "ping"}, "ping")
 _MESSAGE_STOP = sse_event({"type": "message_stop"}, "message_stop")
 
@@ -237,4 +241,8 @@ def _message_events(message: dict[str, Any], blocks: list[_Block]) -> Iterator[b
 
 
 _ENDPOINTS: dict[str, Builder] = {"/v1/messages": _messages, "/v1/messages/count_tokens": _count_tokens}
-_WIRE = WireFormat(error=_error, malformed_event=b"event: content_block_delta\ndata: {malformed\n\n")
+_WIRE = WireFormat(
+    error=_error,
+    malformed_event=b"event: content_block_delta\ndata: {malformed\n\n",
+    stream_error_event=lambda delivered: _STREAM_ERROR,
+)

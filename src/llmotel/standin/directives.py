@@ -21,11 +21,13 @@ _DIRECTIVE = re.compile(
     r"error-(?P<status>[45]\d\d)(?P<once>-once)?"
     r"|(?P<malformed>malformed-json)"
     r"|cut-after-(?P<cut>\d+)"
+    r"|error-event-after-(?P<error_event>\d+)"
     r"|slow-first-chunk-(?P<delay_ms>\d+)"
     r"|chunks-(?P<chunks>\d+)"
 )
 _USAGE = (
     "use comma-separated directives: error-<4xx|5xx status>[-once], malformed-json, cut-after-<events>, "
+    "error-event-after-<events>, "
     "slow-first-chunk-<ms>, chunks-<n>"
 )
 
@@ -42,6 +44,8 @@ class Directives:
     error_once: bool = False
     malformed_json: bool = False
     cut_after: int | None = None
+    # Streams: the provider's in-stream error event after this many events, then the stream ends.
+    error_event_after: int | None = None
     first_chunk_delay_s: float = 0.0
 
     def fails(self, headers: Mapping[str, str]) -> bool:
@@ -85,6 +89,8 @@ def _apply(directive: str, source: str, settings: dict[str, object]) -> None:
         settings["malformed_json"] = True
     elif match["cut"]:
         settings["cut_after"] = int(match["cut"])
+    elif match["error_event"]:
+        settings["error_event_after"] = int(match["error_event"])
     elif match["delay_ms"]:
         settings["first_chunk_delay_s"] = int(match["delay_ms"]) / 1000
     else:

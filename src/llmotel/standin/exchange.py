@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
 from collections.abc import Callable, Iterator, Mapping
@@ -41,6 +42,8 @@ class WireFormat:
     error: Callable[[int, str, str | None], Reply]
     # An event whose data is not JSON, in the provider's framing (Anthropic's SDK skips events without a name).
     malformed_event: bytes
+    # The error event the provider sends when a stream fails after it started, given the events sent before it.
+    stream_error_event: Callable[[int], bytes]
 
 
 def serve(build: Builder, body: RequestBody, headers: Mapping[str, str], wire: WireFormat) -> Reply:
@@ -66,6 +69,9 @@ def serve(build: Builder, body: RequestBody, headers: Mapping[str, str], wire: W
             return wire.error(400, err.message, err.param)
         if directives.malformed_json:
             reply = _malformed(reply, wire.malformed_event)
+        if directives.error_event_after is not None and isinstance(reply.body, ChunkStream):
+            failing = _failing(reply.body, directives.error_event_after, wire.stream_error_event)
+            reply = reply._replace(body=ChunkStream(failing))
     return _with_faults(reply, directives)
 
 
@@ -101,6 +107,14 @@ def _after_first(chunks: ChunkStream, inserted: bytes) -> Iterator[bytes]:
         yield chunk
         if index == 0:
             yield inserted
+
+
+def _failing(chunks: ChunkStream, count: int, error_event: Callable[[int], bytes]) -> Iterator[bytes]:
+    delivered = 0
+    for chunk in itertools.islice(chunks, count):
+        yield chunk
+        delivered += 1
+    yield error_event(delivered)
 
 
 def _with_faults(reply: Reply, directives: Directives) -> Reply:

@@ -30,6 +30,7 @@ from .exchange import (
 from .tools import AUTO, NONE, REQUIRED, ToolSpec, tools_to_call
 
 SYSTEM_FINGERPRINT = "fp_standin0001"
+STREAM_ERROR_MESSAGE = "Stand-in scenario error-event: the server had an error while streaming."
 EMBEDDING_DIMENSIONS = {"text-embedding-3-large": 3072}
 DEFAULT_EMBEDDING_DIMENSIONS = 1536
 
@@ -50,7 +51,8 @@ def openai_response(path: str, body: RequestBody, headers: Mapping[str, str]) ->
     endpoint = _ENDPOINTS.get(_canonical_path(path))
     if endpoint is None:
         return _error(404, f"Invalid URL (POST {path})", None)
-    return serve(endpoint, body, headers, _WIRE)
+    build, wire = endpoint
+    return serve(build, body, headers, wire)
 
 
 def _canonical_path(path: str) -> str:
@@ -418,9 +420,33 @@ def _float32_bytes(vector: list[float]) -> bytes:
     return packed.tobytes()
 
 
-_ENDPOINTS: dict[str, Builder] = {
-    "/v1/chat/completions": _chat,
-    "/v1/responses": _responses,
-    "/v1/embeddings": _embeddings,
+_MALFORMED_EVENT = b"data: {malformed\n\n"
+_CHAT_STREAM_ERROR = sse_event(
+    {"error": {"message": STREAM_ERROR_MESSAGE, "type": "server_error", "param": None, "code": None}}
+)
+# Chat streams fail with an `error` object, which the SDK raises as APIError; Responses streams with a typed
+# `error` event, which the SDK yields as ResponseErrorEvent.
+_CHAT_WIRE = WireFormat(
+    error=_error,
+    malformed_event=_MALFORMED_EVENT,
+    stream_error_event=lambda delivered: _CHAT_STREAM_ERROR,
+)
+_RESPONSES_WIRE = WireFormat(
+    error=_error,
+    malformed_event=_MALFORMED_EVENT,
+    stream_error_event=lambda delivered: sse_event(
+        {
+            "type": "error",
+            "code": "server_error",
+            "message": STREAM_ERROR_MESSAGE,
+            "param": None,
+            "sequence_number": delivered,
+        },
+        "error",
+    ),
+)
+_ENDPOINTS: dict[str, tuple[Builder, WireFormat]] = {
+    "/v1/chat/completions": (_chat, _CHAT_WIRE),
+    "/v1/responses": (_responses, _RESPONSES_WIRE),
+    "/v1/embeddings": (_embeddings, _CHAT_WIRE),
 }
-_WIRE = WireFormat(error=_error, malformed_event=b"data: {malformed\n\n")
