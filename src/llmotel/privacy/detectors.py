@@ -351,6 +351,7 @@ class NumberDetector:
         # fails once per position instead of once per shape.
         self._combined = _bounded_number("|".join(f"(?P<{shape.name}>{shape.body})" for shape in self._shapes))
         self._anchored = tuple(shape.pattern for shape in self._shapes)
+        self._by_name = {shape.name: shape for shape in self._shapes}
 
     def find(self, text: str) -> Iterator[Finding]:
         for island in _NUMERIC_ISLAND.finditer(text):
@@ -365,11 +366,10 @@ class NumberDetector:
                     position = finding.end
 
     def _classify(self, match: re.Match[str]) -> Finding | None:
-        for shape in self._shapes:
-            if match.start(shape.name) != -1:
-                entity = shape.classify(match)
-                return None if entity is None else Finding(match.start(), match.end(), entity, shape.rank)
-        return None
+        # The shape's group closes after the groups nested in it, so it is the last one matched.
+        shape = self._by_name[match.lastgroup or ""]
+        entity = shape.classify(match)
+        return None if entity is None else Finding(match.start(), match.end(), entity, shape.rank)
 
     def _retry(self, text: str, start: int, end: int) -> Finding | None:
         best: Finding | None = None
