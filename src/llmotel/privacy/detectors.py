@@ -143,7 +143,8 @@ _SEP = r"[\-. ]"
 _KR_PHONE = rf"""
     \+82{_SEP}?(?:\(0\){_SEP}?)?0?(?:{_KR_MOBILE}|{_KR_VOIP}|{_KR_AREA}){_SEP}?[0-9]{{3,4}}{_SEP}?[0-9]{{4}}
   | 0(?:{_KR_MOBILE}|{_KR_VOIP}){_SEP}?[0-9]{{3,4}}{_SEP}?[0-9]{{4}}
-  | (?:\(0{_KR_AREA}\)[ ]?|0{_KR_AREA}\)[ ]?|0{_KR_AREA}{_SEP})[0-9]{{3,4}}{_SEP}[0-9]{{4}}
+  | \(0(?:{_KR_AREA}|{_KR_MOBILE}|{_KR_VOIP})\)[ ]?[0-9]{{3,4}}{_SEP}?[0-9]{{4}}
+  | (?:0{_KR_AREA}\)[ ]?|0{_KR_AREA}{_SEP})[0-9]{{3,4}}{_SEP}[0-9]{{4}}
 """
 # International numbers need the leading `+` (E.164); +82 is reported as KR_PHONE above.
 _INTL_PHONE = rf"\+(?!82)[1-9][0-9]{{0,2}}(?:{_SEP}?\(?[0-9]{{1,4}}\)?){{2,6}}"
