@@ -61,6 +61,7 @@ def test_model_name_selects_the_scenario_for_unmodified_apps(
     [
         ("error-400", openai.BadRequestError, anthropic.BadRequestError),
         ("error-401", openai.AuthenticationError, anthropic.AuthenticationError),
+        ("error-404", openai.NotFoundError, anthropic.NotFoundError),
         ("error-500", openai.InternalServerError, anthropic.InternalServerError),
         ("error-529", openai.InternalServerError, anthropic.OverloadedError),
     ],
@@ -99,6 +100,8 @@ def test_malformed_json_body_and_stream(openai_client: openai.OpenAI, anthropic_
     first = next(iter(stream))
     with pytest.raises(json.JSONDecodeError):
         next(iter(stream))
+    with pytest.raises(json.JSONDecodeError):
+        anthropic_client.messages.create(model="standin-malformed-json", max_tokens=9, messages=CLAUDE_MESSAGES)
     with pytest.raises(json.JSONDecodeError):
         list(
             anthropic_client.messages.create(
