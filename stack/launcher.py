@@ -338,7 +338,10 @@ def prometheus_flags(config_file: Path, storage_path: Path, listen_address: str)
         f"--storage.tsdb.path={storage_path}",
         f"--web.listen-address={listen_address}",
         "--web.enable-otlp-receiver",
-        "--enable-feature=exemplar-storage",
+        # Exemplars link latency to traces. Start-timestamp zero samples make increase() and
+        # rate() count a counter's first value: LLM series (one per model, error type, ...) are
+        # often born holding their only increment, which Prometheus would otherwise never count.
+        "--enable-feature=exemplar-storage,created-timestamp-zero-ingestion",
         "--web.enable-lifecycle",
     ]
 

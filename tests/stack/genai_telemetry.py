@@ -169,8 +169,15 @@ def _waves(calls: Sequence[Call], size: int) -> Iterator[Sequence[Call]]:
         yield calls[start : start + size]
 
 
-def send(otlp_grpc_endpoint: str, calls: Sequence[Call] = CALLS, wave_pause_s: float = 2.0) -> SentTelemetry:
-    """Emits the calls through the agent collector and flushes; returns the trace ids used."""
+def send(
+    otlp_grpc_endpoint: str, calls: Sequence[Call] = CALLS, rounds: int = 2, wave_pause_s: float = 2.0
+) -> SentTelemetry:
+    """Emits the calls `rounds` times through the agent collector and flushes; returns what was sent.
+
+    Every series must grow after its first sample: rate() and increase() only see growth between
+    samples, so a series born holding its only increment would show no rate on the dashboards.
+    """
+    calls = [call for _ in range(rounds) for call in calls]
     providers = _Providers(otlp_grpc_endpoint)
     tracer = providers.tracer_provider.get_tracer("llmotel.e2e")
     meter = providers.meter_provider.get_meter("llmotel.e2e")
@@ -192,7 +199,7 @@ def send(otlp_grpc_endpoint: str, calls: Sequence[Call] = CALLS, wave_pause_s: f
     trace_ids: list[str] = []
     agent_trace_id = ""
     # Calls go out in waves a couple of export intervals apart, so counters grow across samples.
-    for wave in _waves(list(calls), 3):
+    for wave in _waves(calls, 3):
         for call in wave:
             is_agent_run = not agent_trace_id
             parent = (
