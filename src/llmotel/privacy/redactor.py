@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Mapping
 
+from llmotel.privacy import validators
 from llmotel.privacy.config import BLOB_ENTITY, IRREVERSIBLE_ENTITIES, RedactionConfig, compile_patterns
 from llmotel.privacy.counts import RedactionCounts
 from llmotel.privacy.detectors import (
@@ -29,7 +30,6 @@ _DATA_URL_TRIGGER = ";base64,"
 _SMALLEST_SENSITIVE_INT = 10**7
 _CALLBACK_ENTITY = "CALLBACK"
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9A-Za-z]")
-_NOT_DIGIT = re.compile(r"[^0-9]")
 
 
 class Redactor:
@@ -214,7 +214,7 @@ def _normalize(entity: str, value: str) -> str:
     if entity == "EMAIL":
         return value.lower()
     if entity == "KR_PHONE":
-        digits = _NOT_DIGIT.sub("", value)
+        digits = validators.digits_of(value)
         if value.lstrip().startswith("+82"):
             digits = digits[2:]
             if not digits.startswith("0"):

@@ -11,24 +11,27 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-# English letters from rarest to most common.
-_LOWER_BY_RARITY = "zqxjkvbpygfwmucldrhsnioate"
+# Letter frequency in English prose, per thousand letters; capitals are assumed 20 times rarer.
+_LETTER_PER_MILLE = dict(
+    zip(
+        "etaoinshrdlcumwfgypbvkjxqz",
+        (127, 91, 82, 75, 70, 67, 63, 61, 60, 43, 40, 28, 28, 24, 24, 22, 20, 20, 19, 15, 10, 8, 1.5, 1.5, 1, 0.7),
+    )
+)
 _DIGITS = "0123456789"
-# A branch anchored on a common lower-case letter is tried at every such letter of the text;
-# a trigger with nothing rarer than `j` is cheaper as a plain `in` test.
-_RAREST_LOWER = 60 + _LOWER_BY_RARITY.index("j")
+# Each stop of the regex costs about as much as scanning 1/40 of a 4 KB text with `in`: a
+# trigger whose rarest character is more frequent than this is cheaper as a plain `in` test.
+_MAX_ANCHOR_PER_MILLE = 13.0
 
 
-def _rarity(ch: str) -> int:
-    lowered = ch.lower()
-    if ch != lowered and lowered in _LOWER_BY_RARITY:
-        return 30 + _LOWER_BY_RARITY.index(lowered)
-    if ch in _LOWER_BY_RARITY:
-        return 60 + _LOWER_BY_RARITY.index(ch)
+def _per_mille(ch: str) -> float:
+    """How often ch occurs in prose; punctuation and digits inside a trigger count as rare."""
     if ch.isspace():
-        return 100
-    # Punctuation, and digits inside a trigger: rarer than letters in prose.
-    return 0
+        return 150.0
+    lowered = ch.lower()
+    if lowered in _LETTER_PER_MILLE:
+        return _LETTER_PER_MILLE[lowered] / (20 if ch != lowered else 1)
+    return 0.0
 
 
 def _branch(trigger: str, anchor: int) -> str:
@@ -56,8 +59,8 @@ class TriggerScanner:
         branches: list[str] = []
         for trigger in sorted(set(triggers)):
             ascii_positions = [i for i, ch in enumerate(trigger) if ch.isascii()]
-            anchor = min(ascii_positions, key=lambda i: (_rarity(trigger[i]), i), default=-1)
-            if anchor < 0 or _rarity(trigger[anchor]) > _RAREST_LOWER:
+            anchor = min(ascii_positions, key=lambda i: (_per_mille(trigger[i]), i), default=-1)
+            if anchor < 0 or _per_mille(trigger[anchor]) > _MAX_ANCHOR_PER_MILLE:
                 self._plain.append(trigger)
                 continue
             self._by_anchor.setdefault(trigger[anchor], []).append((trigger, anchor))
