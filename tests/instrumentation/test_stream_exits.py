@@ -411,33 +411,15 @@ def async_client(api: StreamingApi, server: StandinServer) -> Any:
     return anthropic.AsyncAnthropic(base_url=server.anthropic_base_url, api_key=API_KEY, max_retries=0)
 
 
-# core/stream_manager.py's _HelperProxy (wrapping openai's async .stream() helpers so their close() ends the call)
-# is a wrapt.ObjectProxy, which forwards __iter__ but not __aiter__/__anext__: `async for` over the helper raises
-# TypeError under instrumentation.
-ASYNC_OPENAI_HELPER_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="llmotel: `async for` over an openai async .stream() helper raises TypeError (_HelperProxy lacks __aiter__)",
-)
+def exit_cases(paths: list[str]) -> list[Any]:
+    return [pytest.param(api, path, id=f"{api.name}-{path}") for api in APIS for path in paths]
 
 
-def _known_bugs(api: StreamingApi, is_async: bool, path: str = "") -> list[Any]:
-    iterates = path != "drop-unread"
-    return [ASYNC_OPENAI_HELPER_BUG] if is_async and api.sdk == "openai" and api.helper and iterates else []
+def api_cases() -> list[Any]:
+    return [pytest.param(api, id=api.name) for api in APIS]
 
 
-def exit_cases(paths: list[str], is_async: bool) -> list[Any]:
-    return [
-        pytest.param(api, path, id=f"{api.name}-{path}", marks=_known_bugs(api, is_async, path))
-        for api in APIS
-        for path in paths
-    ]
-
-
-def api_cases(is_async: bool) -> list[Any]:
-    return [pytest.param(api, id=api.name, marks=_known_bugs(api, is_async)) for api in APIS]
-
-
-@pytest.mark.parametrize(("api", "path"), exit_cases(SYNC_PATHS, is_async=False))
+@pytest.mark.parametrize(("api", "path"), exit_cases(SYNC_PATHS))
 def test_sync_exit_path(
     api: StreamingApi,
     path: str,
@@ -457,7 +439,7 @@ def test_sync_exit_path(
     assert_one_span_ended_once(telemetry, observation, path, caplog)
 
 
-@pytest.mark.parametrize(("api", "path"), exit_cases(ASYNC_PATHS, is_async=True))
+@pytest.mark.parametrize(("api", "path"), exit_cases(ASYNC_PATHS))
 async def test_async_exit_path(
     api: StreamingApi,
     path: str,
@@ -480,7 +462,7 @@ async def test_async_exit_path(
 # -- the span is not current while the caller consumes --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("api", api_cases(is_async=False))
+@pytest.mark.parametrize("api", api_cases())
 def test_sync_caller_spans_do_not_nest_under_the_llm_span(
     api: StreamingApi,
     telemetry: Telemetry,
@@ -498,7 +480,7 @@ def test_sync_caller_spans_do_not_nest_under_the_llm_span(
     _assert_siblings(telemetry, outer)
 
 
-@pytest.mark.parametrize("api", api_cases(is_async=True))
+@pytest.mark.parametrize("api", api_cases())
 async def test_async_caller_spans_do_not_nest_under_the_llm_span(
     api: StreamingApi,
     telemetry: Telemetry,

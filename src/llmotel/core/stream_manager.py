@@ -47,6 +47,16 @@ class _HelperProxy(wrapt.ObjectProxy):  # type: ignore[misc,type-arg]
         super().__init__(helper)
         self._self_raw = raw
 
+    # wrapt proxies __iter__ but not these: the helper stream must stay usable with next(), async for and anext()
+    def __next__(self) -> Any:
+        return self.__wrapped__.__next__()
+
+    def __aiter__(self) -> Any:
+        return self.__wrapped__.__aiter__()
+
+    def __anext__(self) -> Any:
+        return self.__wrapped__.__anext__()
+
     def close(self) -> Any:
         try:
             result = self.__wrapped__.close()
