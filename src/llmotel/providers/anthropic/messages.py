@@ -13,11 +13,9 @@ from llmotel.core.content import text_part, tool_call_part, tool_response_part
 from llmotel.providers import stainless
 from llmotel.providers.anthropic import sdk_spans
 
+# anthropic 2.x's messages API takes no temperature/top_p/top_k any more
 PARAMETERS: Parameters = (
     ("max_tokens", semconv.GEN_AI_REQUEST_MAX_TOKENS),
-    ("temperature", semconv.GEN_AI_REQUEST_TEMPERATURE),
-    ("top_p", semconv.GEN_AI_REQUEST_TOP_P),
-    ("top_k", semconv.GEN_AI_REQUEST_TOP_K),
     ("stop_sequences", semconv.GEN_AI_REQUEST_STOP_SEQUENCES),
 )
 
