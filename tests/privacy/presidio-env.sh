@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the path of a Python with llmotel (this checkout, editable), its `presidio` extra and pytest,
-# for tests/privacy/test_presidio.py. The virtualenv lives in $LLMOTEL_CACHE,
+# for tests/privacy/test_privacy_presidio.py. The virtualenv lives in $LLMOTEL_CACHE,
 # keyed by pyproject.toml and this script; the first run downloads presidio-analyzer and spaCy (a few hundred MB, a few minutes).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)

@@ -15,7 +15,7 @@ test-privacy: ## privacy: corpus quality bars (recall, precision), redaction eng
 
 test-privacy-presidio: ## privacy: Presidio backend against real presidio-analyzer + spaCy (own cached venv)
 	@python=$$(bash tests/privacy/presidio-env.sh) && \
-	  PYTHONPATH=src "$$python" -m pytest tests/privacy/test_presidio.py -q -ra -p no:cacheprovider
+	  PYTHONPATH=src "$$python" -m pytest tests/privacy/test_privacy_presidio.py -q -ra -p no:cacheprovider
 
 bench-privacy: ## privacy: redaction CPU time per 4 KB prompt vs json.dumps baseline (bar 200 us)
 	PYTHONPATH=src $(PRIVACY_PYTHON) benchmarks/bench_redaction.py

@@ -3,7 +3,7 @@
 Every value is synthetic: test card numbers published by the card schemes, IBANs from the
 ISO 13616 examples, key-shaped strings typed for this file, resident numbers built for their
 checksum. Span offsets are computed here, so edit this file and rerun it rather than editing
-the JSONL by hand (`tests/privacy/test_corpus.py` fails when the two disagree):
+the JSONL by hand (`tests/privacy/test_privacy_corpus.py` fails when the two disagree):
 
     python tests/privacy/corpus/generate.py
 """

@@ -86,6 +86,6 @@ def test_presidio_setting_without_the_extra_is_a_clear_error() -> None:
     except ImportError:
         pass
     else:
-        pytest.skip("presidio-analyzer is installed here; tests/privacy/test_presidio.py covers it")
+        pytest.skip("presidio-analyzer is installed here; tests/privacy/test_privacy_presidio.py covers it")
     with pytest.raises(ValueError, match=r"^LLMOTEL_REDACTION_PRESIDIO: presidio-analyzer is not installed"):
         RedactionConfig.from_env({"LLMOTEL_REDACTION_PRESIDIO": "PERSON"})
