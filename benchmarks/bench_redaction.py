@@ -117,6 +117,9 @@ def adversarial_inputs() -> dict[str, str]:
         "64KB digits and spaces": "1 " * (size // 2),
         "64KB dashed digits": "1-" * (size // 2),
         "64KB base64 media": base64.b64encode(os.urandom(size * 3 // 4)).decode(),
+        "64KB repeated PEM BEGIN lines": ("-----BEGIN PRIVATE KEY-----" * (size // 27))[:size] + " x",
+        "64KB repeated eyJ / sk- prefixes": ("eyJsk-" * (size // 6))[:size] + " x",
+        "64KB colons and digits": "1:" * (size // 2),
         "64KB mixed prompt x16": build_prompt() * 16,
     }
 

@@ -104,6 +104,14 @@ def test_private_key_truncated_before_its_end_line_is_redacted() -> None:
     assert Redactor().redact_text(text) == "key:\n<PRIVATE_KEY>"
 
 
+def test_encrypted_private_key_with_headers_is_redacted_whole() -> None:
+    text = (
+        "key:\n-----BEGIN ENCRYPTED PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,3F17A2\n\n"
+        "MIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG\n-----END ENCRYPTED PRIVATE KEY-----\nthanks"
+    )
+    assert Redactor().redact_text(text) == "key:\n<PRIVATE_KEY>\nthanks"
+
+
 def test_hmac_placeholders_correlate_equal_values_and_depend_on_the_key() -> None:
     redactor = Redactor(RedactionConfig(hmac_key=KEY))
     first = redactor.redact_text("call 010-1234-5678")

@@ -276,12 +276,12 @@ _GOOGLE_API_KEY = re.compile(r"(?<![A-Za-z0-9_\-])AIza[0-9A-Za-z_\-]{35}")
 _SLACK_TOKEN = re.compile(r"(?<![A-Za-z0-9_\-])(?:xox[abposre]-[0-9A-Za-z\-]{10,}|xapp-[0-9]-[0-9A-Za-z\-]{10,})")
 _JWT = re.compile(r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{4,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*")
 _BEARER = re.compile(r"(?<![A-Za-z0-9_])[Bb][Ee][Aa][Rr][Ee][Rr][ ]+(?P<value>[A-Za-z0-9\-._~+/]{16,}=*)")
-_PEM_BODY = r"(?:[A-Za-z0-9+/=:,\-]|\s|\\[nr])"
+# Base64 lines, encryption headers (`Proc-Type: 4,ENCRYPTED`) and JSON-escaped newlines; a `-`
+# only when it does not start the next `-----` line, so each key's scan ends there (linear time).
+_PEM_BODY = r"(?:[A-Za-z0-9+/=:,\s]|\\[nr]|-(?!----))"
+# A key truncated before its END line is still redacted up to the end of its body.
 _PRIVATE_KEY = re.compile(
-    rf"-----BEGIN[A-Z ]{{0,30}}PRIVATE KEY(?: BLOCK)?-----"
-    # The lazy branch stops at the END line; a key truncated before its END line is still
-    # redacted up to the end of its base64 body.
-    rf"(?:{_PEM_BODY}*?-----END[A-Z ]{{0,30}}PRIVATE KEY(?: BLOCK)?-----|(?:[A-Za-z0-9+/=]|\s|\\[nr])*)"
+    rf"-----BEGIN[A-Z ]{{0,30}}PRIVATE KEY(?: BLOCK)?-----{_PEM_BODY}*(?:-----END[A-Z ]{{0,30}}PRIVATE KEY(?: BLOCK)?-----)?"
 )
 
 
