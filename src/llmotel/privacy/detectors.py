@@ -280,9 +280,8 @@ _BEARER = re.compile(r"(?<![A-Za-z0-9_])[Bb][Ee][Aa][Rr][Ee][Rr][ ]+(?P<value>[A
 # only when it does not start the next `-----` line, so each key's scan ends there (linear time).
 _PEM_BODY = r"(?:[A-Za-z0-9+/=:,\s]|\\[nr]|-(?!----))"
 # A key truncated before its END line is still redacted up to the end of its body.
-_PRIVATE_KEY = re.compile(
-    rf"-----BEGIN[A-Z ]{{0,30}}PRIVATE KEY(?: BLOCK)?-----{_PEM_BODY}*(?:-----END[A-Z ]{{0,30}}PRIVATE KEY(?: BLOCK)?-----)?"
-)
+_PEM_LABEL = r"[A-Z ]{0,30}PRIVATE KEY(?: BLOCK)?-----"
+_PRIVATE_KEY = re.compile(rf"-----BEGIN{_PEM_LABEL}{_PEM_BODY}*(?:-----END{_PEM_LABEL})?")
 
 
 def _has_digit(match: re.Match[str]) -> bool:
