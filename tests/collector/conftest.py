@@ -94,6 +94,7 @@ class Gateway(Collector):
             "LLMOTEL_GATEWAY_OTLP_HTTP_ENDPOINT": self.http,
             "LLMOTEL_GATEWAY_HEALTH_ENDPOINT": self.health,
             "LLMOTEL_GATEWAY_METRICS_PORT": str(self.metrics_port),
+            "LLMOTEL_GATEWAY_PPROF_ENDPOINT": f"127.0.0.1:{free_port()}",
             "LLMOTEL_GATEWAY_TOKEN": TOKEN,
             "LLMOTEL_STORAGE_DIR": str(workdir / name / "storage"),
             "LLMOTEL_PRICE_TABLE": str(PRICE_TABLE),

@@ -58,6 +58,11 @@ func (c *Config) Validate() error {
 		if !entityName.MatchString(r.Entity) {
 			return fmt.Errorf("llmredact: extra_rules[%d].entity %q must be an upper-case name like EMPLOYEE_ID", i, r.Entity)
 		}
+		for j, lit := range r.AnyOf {
+			if lit == "" {
+				return fmt.Errorf("llmredact: extra_rules[%d].any_of[%d] is empty; remove it or give a literal that every match contains", i, j)
+			}
+		}
 		if _, err := regexp.Compile(r.Pattern); err != nil {
 			return fmt.Errorf("llmredact: extra_rules[%d].pattern does not compile as RE2 (no look-arounds or back-references): %v", i, err)
 		}

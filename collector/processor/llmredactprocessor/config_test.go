@@ -17,6 +17,7 @@ func TestConfigValidate(t *testing.T) {
 		{"unknown entity", func(c *Config) { c.DisabledEntities = []string{"NOPE"} }, "disabled_entities[0]"},
 		{"bad extra entity", func(c *Config) { c.ExtraRules = []ExtraRule{{Entity: "emp id", Pattern: "E[0-9]+"}} }, "extra_rules[0].entity"},
 		{"look-around", func(c *Config) { c.ExtraRules = []ExtraRule{{Entity: "EMP", Pattern: "(?<!x)E[0-9]+"}} }, "extra_rules[0].pattern"},
+		{"empty literal", func(c *Config) { c.ExtraRules = []ExtraRule{{Entity: "EMP", Pattern: "E[0-9]+", AnyOf: []string{""}}} }, "extra_rules[0].any_of[0]"},
 		{"good extra", func(c *Config) { c.ExtraRules = []ExtraRule{{Entity: "EMPLOYEE_ID", Pattern: "EMP-[0-9]{6}"}} }, ""},
 	}
 	for _, tc := range cases {

@@ -1,6 +1,7 @@
 package llmredactprocessor
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -148,6 +149,84 @@ func TestLongestDigitRun(t *testing.T) {
 	for in, want := range cases {
 		if got := longestDigitRun(in); got != want {
 			t.Errorf("longestDigitRun(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
+
+func TestNeedleIndex(t *testing.T) {
+	cases := []struct {
+		lit      string
+		fold     bool
+		text     string
+		want     int
+		wantNote string
+	}{
+		{"sk-", false, "ask sk-abc", 4, "first full match, not the 'sk' inside ask"},
+		{"sk-", false, "sk-", 0, "at the start"},
+		{"sk-", false, "ask", -1, "absent"},
+		{"bearer", true, "x BEARER y", 2, "upper case"},
+		{"bearer", true, "Authorization: Bearer abc", 15, "capitalised"},
+		{"@", false, "a@b", 1, "single byte"},
+	}
+	for _, tc := range cases {
+		r := rule{builtinRule: builtinRule{anyOf: []string{tc.lit}, foldCase: tc.fold}}
+		r.needles = [][]needle{needlesFor(tc.lit, tc.fold)}
+		if got := r.indexLiteral(tc.text, 0); got != tc.want {
+			t.Errorf("%s: index of %q in %q = %d, want %d", tc.wantNote, tc.lit, tc.text, got, tc.want)
+		}
+	}
+}
+
+func TestLongestBase64RunAtLeast(t *testing.T) {
+	run := strings.Repeat("QUJD", 100) // 400 base64 characters
+	cases := []struct {
+		s    string
+		want int
+	}{
+		{"", 0},
+		{"short words only", 0},
+		{run, 400},
+		{"prefix " + run + " suffix", 400},
+		{strings.Repeat("x y ", 200), 0},
+		{"ab " + strings.Repeat("A", 255) + " cd", 0}, // one short of the threshold
+		{"ab " + strings.Repeat("A", 256) + " cd", 256},
+	}
+	for _, tc := range cases {
+		got := longestBase64RunAtLeast(tc.s, 256)
+		if (tc.want >= 256) != (got >= 256) || (tc.want >= 256 && got != tc.want) {
+			t.Errorf("longestBase64RunAtLeast(len %d) = %d, want %d", len(tc.s), got, tc.want)
+		}
+	}
+}
+
+// The sampled base64 scan must agree with a plain byte-by-byte scan on whether a run reaches
+// the threshold, and on its length when it does.
+func TestLongestBase64RunAtLeastMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := "AB+/ \"-"
+	for range 2000 {
+		b := make([]byte, rng.IntN(1200))
+		for i := range b {
+			// long base64 stretches with occasional breaks
+			if rng.IntN(300) == 0 {
+				b[i] = alphabet[4+rng.IntN(3)]
+			} else {
+				b[i] = alphabet[rng.IntN(4)]
+			}
+		}
+		s := string(b)
+		naive, run := 0, 0
+		for i := 0; i < len(s); i++ {
+			if byteClass[s[i]]&classBase64 != 0 {
+				run++
+				naive = max(naive, run)
+			} else {
+				run = 0
+			}
+		}
+		got := longestBase64RunAtLeast(s, 256)
+		if (naive >= 256) != (got >= 256) || (naive >= 256 && got != naive) {
+			t.Fatalf("len %d: sampled %d, naive %d", len(s), got, naive)
 		}
 	}
 }

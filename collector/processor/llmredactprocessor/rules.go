@@ -26,6 +26,10 @@ type builtinRule struct {
 	// contentOnly: applied to content keys and log bodies only, never to other attributes
 	// (an IPv4 pattern would eat version strings such as service.version 1.2.3.4).
 	contentOnly bool
+	// reachLeft/reachRight bound how far a match can extend before and after its anchor (the
+	// digit run for minDigits rules, the literal for anyOf rules). The regex only runs on
+	// those windows instead of the whole 2 KB value: that is what keeps the gateway fast.
+	reachLeft, reachRight int
 }
 
 // Order matters: longer, more specific secrets first, so `sk-ant-...` is an Anthropic key
@@ -33,40 +37,45 @@ type builtinRule struct {
 // Placeholders contain no digits, so numeric rules never re-match them.
 var builtinRules = []builtinRule{
 	{
-		entity: "PRIVATE_KEY",
+		entity:    "PRIVATE_KEY",
+		reachLeft: 48, reachRight: 16384,
 		// A key cut before its END line (truncated content) is redacted to the end of its body.
 		pattern: `-----BEGIN[A-Z ]{0,30}PRIVATE KEY(?: BLOCK)?-----(?:(?s:.*?)-----END[A-Z ]{0,30}PRIVATE KEY(?: BLOCK)?-----|(?:[A-Za-z0-9+/=\s]|\\[nr])*)`,
 		anyOf:   []string{"PRIVATE KEY"},
 	},
-	{entity: "JWT", pattern: `eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`, anyOf: []string{"eyJ"}},
-	{entity: "ANTHROPIC_KEY", pattern: `sk-ant-[A-Za-z0-9_-]{20,}`, anyOf: []string{"sk-ant-"}},
-	{entity: "OPENAI_KEY", pattern: `sk-[A-Za-z0-9_-]{20,}`, anyOf: []string{"sk-"}},
+	{entity: "JWT", pattern: `eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`, anyOf: []string{"eyJ"}, reachRight: 8192},
+	{entity: "ANTHROPIC_KEY", pattern: `sk-ant-[A-Za-z0-9_-]{20,}`, anyOf: []string{"sk-ant-"}, reachRight: 512},
+	{entity: "OPENAI_KEY", pattern: `sk-[A-Za-z0-9_-]{20,}`, anyOf: []string{"sk-"}, reachRight: 512},
 	{entity: "AWS_ACCESS_KEY", pattern: `(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA)[A-Z0-9]{16}`,
-		anyOf: []string{"A3T", "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "AROA"}},
+		anyOf: []string{"A3T", "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "AROA"}, reachRight: 20},
 	{
 		entity:   "AWS_SECRET_KEY",
 		pattern:  `(?i:aws_?secret_?access_?key|secret_?access_?key|aws.{0,10}secret)[^A-Za-z0-9/+]{1,12}(?P<secret>[A-Za-z0-9/+]{40})`,
 		anyOf:    []string{"secret"},
 		foldCase: true,
+		// the context word may start up to "aws_" before "secret"; the key follows within 64
+		reachLeft: 16, reachRight: 64,
 	},
 	{entity: "GITHUB_TOKEN", pattern: `gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}`,
-		anyOf: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}},
-	{entity: "GOOGLE_API_KEY", pattern: `AIza[0-9A-Za-z_-]{35}`, anyOf: []string{"AIza"}},
-	{entity: "SLACK_TOKEN", pattern: `xox[abposre]-[0-9A-Za-z-]{10,}|xapp-[0-9]-[0-9A-Za-z-]{10,}`, anyOf: []string{"xox", "xapp-"}},
-	{entity: "BEARER_TOKEN", pattern: `(?i:bearer)\s+(?P<secret>[A-Za-z0-9._~+/-]{8,}=*)`, anyOf: []string{"bearer"}, foldCase: true},
-	{entity: "EMAIL", pattern: `[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`, anyOf: []string{"@"}},
+		anyOf: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}, reachRight: 300},
+	{entity: "GOOGLE_API_KEY", pattern: `AIza[0-9A-Za-z_-]{35}`, anyOf: []string{"AIza"}, reachRight: 40},
+	{entity: "SLACK_TOKEN", pattern: `xox[abposre]-[0-9A-Za-z-]{10,}|xapp-[0-9]-[0-9A-Za-z-]{10,}`, anyOf: []string{"xox", "xapp-"}, reachRight: 256},
+	{entity: "BEARER_TOKEN", pattern: `(?i:bearer)\s+(?P<secret>[A-Za-z0-9._~+/-]{8,}=*)`, anyOf: []string{"bearer"}, foldCase: true, reachRight: 8192},
+	{entity: "EMAIL", pattern: `[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`, anyOf: []string{"@"},
+		reachLeft: 64, reachRight: 256}, // RFC 5321: local part <= 64
 	// IBAN before cards: its digit groups would otherwise be eaten as a card number.
-	{entity: "IBAN", pattern: `[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?`, minDigits: 2},
+	{entity: "IBAN", pattern: `[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?`, minDigits: 2,
+		reachLeft: 4, reachRight: 48}, // the check digits anchor it; 34 characters plus spaces follow
 	// 주민등록번호 / 외국인등록번호: YYMMDD-GNNNNNN, G in 1-8. No checksum: numbers issued after
 	// Oct 2020 have none. The gender digit tells the two apart (5-8: foreigner).
-	{entity: "KR_RRN", pattern: `[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[ ]?[-–]?[ ]?[1-4][0-9]{6}`, minDigits: 13},
-	{entity: "KR_FRN", pattern: `[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[ ]?[-–]?[ ]?[5-8][0-9]{6}`, minDigits: 13},
+	{entity: "KR_RRN", pattern: `[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[ ]?[-–]?[ ]?[1-4][0-9]{6}`, minDigits: 13, reachLeft: 2, reachRight: 2},
+	{entity: "KR_FRN", pattern: `[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[ ]?[-–]?[ ]?[5-8][0-9]{6}`, minDigits: 13, reachLeft: 2, reachRight: 2},
 	// Cards: 13-19 digits in groups, no Luhn check (greedy safety net).
-	{entity: "CREDIT_CARD", pattern: `[0-9](?:[ -]?[0-9]){12,18}`, minDigits: 13},
+	{entity: "CREDIT_CARD", pattern: `[0-9](?:[ -]?[0-9]){12,18}`, minDigits: 13, reachLeft: 2, reachRight: 2},
 	// 사업자등록번호 NNN-NN-NNNNN and US SSN NNN-NN-NNNN: both need their dashes or spaces,
 	// a bare run of digits is left to the card and phone rules.
-	{entity: "KR_BRN", pattern: `[0-9]{3}[- ][0-9]{2}[- ][0-9]{5}`, minDigits: 10},
-	{entity: "US_SSN", pattern: `[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}`, minDigits: 9},
+	{entity: "KR_BRN", pattern: `[0-9]{3}[- ][0-9]{2}[- ][0-9]{5}`, minDigits: 10, reachLeft: 2, reachRight: 2},
+	{entity: "US_SSN", pattern: `[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}`, minDigits: 9, reachLeft: 2, reachRight: 2},
 	// Korean numbers: mobile 010/011/016-019, Seoul 02, area codes 031-064, VoIP 070, safe
 	// numbers 050X; with +82 the trunk 0 is dropped (sometimes written as (0)).
 	{
@@ -74,20 +83,26 @@ var builtinRules = []builtinRule{
 		pattern: `\+82[ .-]?(?:\(0\)[ .-]?)?0?(?:1[016789]|70|50[0-9]|2|[3-6][1-5])[ .)-]{0,2}[0-9]{3,4}[ .-]?[0-9]{4}` +
 			`|\(?0(?:1[016789]|70|50[0-9]|2|[3-6][1-5])\)?[ .)-]{0,2}[0-9]{3,4}[ .-]?[0-9]{4}`,
 		minDigits: 9,
+		reachLeft: 8, reachRight: 4,
 	},
 	// International numbers with a leading +, and North American (NNN) NNN-NNNN.
-	{entity: "PHONE", pattern: `\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){2,5}`, anyOf: []string{"+"}, minDigits: 7},
-	{entity: "PHONE", pattern: `\(?[2-9][0-9]{2}\)?[ .-][0-9]{3}[ .-][0-9]{4}`, minDigits: 10},
+	{entity: "PHONE", pattern: `\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){2,5}`, anyOf: []string{"+"}, minDigits: 7, reachLeft: 8, reachRight: 4},
+	{entity: "PHONE", pattern: `\(?[2-9][0-9]{2}\)?[ .-][0-9]{3}[ .-][0-9]{4}`, minDigits: 10, reachLeft: 4, reachRight: 4},
 	{
 		entity:      "IP",
 		pattern:     `(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])`,
 		minDigits:   4,
 		contentOnly: true,
+		reachLeft:   4,
+		reachRight:  4,
 	},
 	{
-		entity:      "IP",
-		pattern:     `(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,6}:(?:[0-9A-Fa-f]{1,4}:?){1,6}[0-9A-Fa-f]{1,4}`,
-		anyOf:       []string{":"},
+		entity:  "IP",
+		pattern: `(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,6}:(?:[0-9A-Fa-f]{1,4}:?){1,6}[0-9A-Fa-f]{1,4}`,
+		// every IPv6 form but "::" alone has a digit; the window covers the 39-character maximum
+		minDigits:   1,
 		contentOnly: true,
+		reachLeft:   40,
+		reachRight:  40,
 	},
 }
