@@ -52,6 +52,11 @@ def main() -> int:
     parser.add_argument("--no-memory", action="store_true", help="skip the memory check")
     parser.add_argument("--seed", type=int, default=20261122, help="seed of the shuffled variant order")
     parser.add_argument("--output", type=Path, help="JSON results path (default: $LLMOTEL_CACHE/bench/...)")
+    parser.add_argument(
+        "--profile",
+        choices=("floor", "llmotel", "official"),
+        help="instead of measuring, print where this variant's added time goes (cProfile, per LLM call)",
+    )
     parser.add_argument("--memory-worker", nargs=3, metavar=("VARIANT", "N", "WARMUP"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     for name in ("rounds", "memory_calls"):
@@ -69,7 +74,33 @@ def main() -> int:
         variant, calls, warmup = args.memory_worker
         print(json.dumps(memory.run(variant, int(calls), int(warmup))))
         return 0
+    if args.profile:
+        return profile(args.profile, quick=args.quick)
     return run(args)
+
+
+def profile(variant: str, quick: bool) -> int:
+    import opentelemetry.instrumentation.genai.openai as official
+    import opentelemetry.util.genai as official_core
+
+    import llmotel
+    from overhead import floor
+    from overhead.profile import profile as profile_variant
+    from overhead.variants import make_switches
+    from overhead.workload import SCENARIOS, make_pipeline
+
+    roots = {
+        "floor": [floor.__file__],
+        "llmotel": [str(Path(llmotel.__file__).parent) + os.sep],
+        "official": [str(Path(module.__file__).parent) + os.sep for module in (official, official_core)],
+    }[variant]
+    switches = make_switches(make_pipeline())
+    calls = {"plain": 3_000, "stream-7": 2_000, "stream-200": 150}
+    for scenario in SCENARIOS:
+        count = calls[scenario.name] // (10 if quick else 1)
+        print(f"[bench] profiling {variant}, {scenario.name}: {count} calls", flush=True)
+        print(profile_variant(switches[variant], roots, scenario, count), flush=True)
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
