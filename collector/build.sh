@@ -96,9 +96,16 @@ mkdir -p "$cache"
 staging="$(mktemp -d "$cache/.build-XXXXXX")"
 trap 'rm -rf "$staging"' EXIT
 start=$SECONDS
+# go build is silent while it compiles; say every 30 s that it is still going.
+(while sleep 30; do log "still building ($((SECONDS - start))s)"; done) &
+heartbeat=$!
+trap 'kill "$heartbeat" 2>/dev/null; rm -rf "$staging"' EXIT
 (cd "$here/distribution" && nice go build -p "$build_jobs" -trimpath -ldflags='-s -w' -o "$staging/llmotelcol" .) >&2
+kill "$heartbeat" 2>/dev/null
 rm -rf "$out"
 mv "$staging" "$out"
 trap - EXIT
 log "built in $((SECONDS - start))s: $out/llmotelcol"
+# Keep the three newest builds; older ones only fill the disk.
+ls -1dt "$cache"/llmotelcol-*/ 2>/dev/null | tail -n +4 | xargs -r rm -rf
 printf '%s\n' "$out/llmotelcol"

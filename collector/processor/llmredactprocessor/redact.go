@@ -48,6 +48,8 @@ func compileRule(r builtinRule) (rule, error) {
 		group = 0
 	}
 	cr := rule{builtinRule: r, re: re, secretGroup: group, placeholder: "[REDACTED:" + r.entity + "]"}
+	// Every number-shaped entity wants whole tokens; secrets and emails carry their own anchors.
+	cr.asciiBoundary = r.asciiBoundary || r.minDigits > 0
 	for _, lit := range r.anyOf {
 		cr.needles = append(cr.needles, needlesFor(lit, r.foldCase))
 	}
@@ -249,7 +251,7 @@ func (n needle) index(s string) int {
 // literals lower case, Capitalised and UPPER case (bearer, Bearer, BEARER; odd mixes like
 // BeArEr are not searched).
 func needlesFor(lit string, foldCase bool) []needle {
-	if !foldCase {
+	if !foldCase || lit[0] >= utf8.RuneSelf {
 		return []needle{newNeedle(lit)}
 	}
 	lower := strings.ToLower(lit)
@@ -280,6 +282,15 @@ func (r *rule) mayMatch(s string, digits int) bool {
 		}
 	}
 	return false
+}
+
+// isASCIIAlnumAt reports whether s[i] exists and is an ASCII letter or digit.
+func isASCIIAlnumAt(s string, i int) bool {
+	if i < 0 || i >= len(s) {
+		return false
+	}
+	c := s[i]
+	return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
 }
 
 // window is a byte range [start, end) of a value that the rule's regex must scan.
@@ -332,6 +343,12 @@ func (r *rule) replace(s string, windows []window) (string, int) {
 		for _, loc := range r.re.FindAllStringSubmatchIndex(s[w.start:w.end], -1) {
 			start, end := loc[2*r.secretGroup], loc[2*r.secretGroup+1]
 			if start < 0 || w.start+start < last {
+				continue
+			}
+			if r.asciiBoundary && (isASCIIAlnumAt(s, w.start+start-1) || isASCIIAlnumAt(s, w.start+end)) {
+				continue
+			}
+			if r.validate != nil && !r.validate(s[w.start+start:w.start+end]) {
 				continue
 			}
 			if n == 0 {

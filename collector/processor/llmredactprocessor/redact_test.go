@@ -230,3 +230,18 @@ func TestLongestBase64RunAtLeastMatchesNaive(t *testing.T) {
 		}
 	}
 }
+
+func TestLuhnValid(t *testing.T) {
+	cases := map[string]bool{
+		"4111 1111 1111 1111": true,
+		"4111 1111 1111 1112": false,
+		"3782-822463-10005":   true,
+		"1732270530123":       false,
+		"":                    false,
+	}
+	for in, want := range cases {
+		if got := luhnValid(in); got != want {
+			t.Errorf("luhnValid(%q) = %v, want %v", in, got, want)
+		}
+	}
+}

@@ -30,6 +30,33 @@ type builtinRule struct {
 	// digit run for minDigits rules, the literal for anyOf rules). The regex only runs on
 	// those windows instead of the whole 2 KB value: that is what keeps the gateway fast.
 	reachLeft, reachRight int
+	// asciiBoundary rejects a match glued to an ASCII letter or digit (the tail of a UUID, a
+	// hex trace id, a longer number). Hangul next to a value is still a boundary, so
+	// 010-1234-5678로 is caught.
+	asciiBoundary bool
+	// validate, when set, must accept the matched text (e.g. a checksum).
+	validate func(string) bool
+}
+
+// luhnValid reports whether the digits of s pass the Luhn (mod 10) check.
+func luhnValid(s string) bool {
+	sum, n := 0, 0
+	for i := len(s) - 1; i >= 0; i-- {
+		c := s[i]
+		if c < '0' || c > '9' {
+			continue
+		}
+		d := int(c - '0')
+		if n%2 == 1 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		n++
+	}
+	return n > 0 && sum%10 == 0
 }
 
 // Order matters: longer, more specific secrets first, so `sk-ant-...` is an Anthropic key
@@ -70,12 +97,39 @@ var builtinRules = []builtinRule{
 	// Oct 2020 have none. The gender digit tells the two apart (5-8: foreigner).
 	{entity: "KR_RRN", pattern: `[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[ ]?[-–]?[ ]?[1-4][0-9]{6}`, minDigits: 13, reachLeft: 2, reachRight: 2},
 	{entity: "KR_FRN", pattern: `[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[ ]?[-–]?[ ]?[5-8][0-9]{6}`, minDigits: 13, reachLeft: 2, reachRight: 2},
-	// Cards: 13-19 digits in groups, no Luhn check (greedy safety net).
-	{entity: "CREDIT_CARD", pattern: `[0-9](?:[ -]?[0-9]){12,18}`, minDigits: 13, reachLeft: 2, reachRight: 2},
+	// Cards: 13-19 digits in groups passing the Luhn check, which every issued card number
+	// passes (and which keeps timestamps, ISBNs and digits of pi out).
+	{entity: "CREDIT_CARD", pattern: `[0-9](?:[ -]?[0-9]){12,18}`, minDigits: 13, reachLeft: 2, reachRight: 2, validate: luhnValid},
 	// 사업자등록번호 NNN-NN-NNNNN and US SSN NNN-NN-NNNN: both need their dashes or spaces,
 	// a bare run of digits is left to the card and phone rules.
 	{entity: "KR_BRN", pattern: `[0-9]{3}[- ][0-9]{2}[- ][0-9]{5}`, minDigits: 10, reachLeft: 2, reachRight: 2},
 	{entity: "US_SSN", pattern: `[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}`, minDigits: 9, reachLeft: 2, reachRight: 2},
+	// Passport and driver licence numbers have no shape of their own: only a value right after
+	// a context word (passport, 여권, driver's license, DL#, 운전면허, 면허번호) is taken.
+	{
+		entity:    "PASSPORT",
+		pattern:   `(?:(?i:passport)|여권)(?s:.{0,24}?)(?P<secret>[A-Z]{0,3}[0-9][A-Z0-9]{4,8})`,
+		anyOf:     []string{"passport", "여권"},
+		foldCase:  true,
+		reachLeft: 0, reachRight: 64,
+	},
+	{
+		entity:    "DRIVER_LICENSE",
+		pattern:   `(?:(?i:licen[cs]e)|DL#|면허)(?s:.{0,24}?)(?P<secret>(?:[가-힣]{2} ?)?[A-Z]?[0-9][0-9A-Z-]{5,18})`,
+		anyOf:     []string{"licen", "DL#", "면허"},
+		foldCase:  true,
+		reachLeft: 0, reachRight: 64,
+	},
+	// A bare nine-digit SSN only after its context word.
+	{
+		entity:   "US_SSN",
+		pattern:  `(?:(?i:ssn)|(?i:social security))(?s:.{0,24}?)(?P<secret>[0-9]{9})`,
+		anyOf:    []string{"ssn", "security"},
+		foldCase: true,
+		// "security" anchors it, "social " comes before
+		reachLeft: len("social "), reachRight: 64,
+		asciiBoundary: true,
+	},
 	// Korean numbers: mobile 010/011/016-019, Seoul 02, area codes 031-064, VoIP 070, safe
 	// numbers 050X; with +82 the trunk 0 is dropped (sometimes written as (0)).
 	{
