@@ -7,16 +7,16 @@
 
 .PHONY: collector-build test-collector bench-collector
 
-collector-build:
+collector-build: ## build (or reuse from $LLMOTEL_CACHE) the llmotelcol collector binary
 	@bash collector/build.sh
 
-test-collector:
+test-collector: ## collector: generated sources, config validation, Go unit tests, pytest tests/collector
 	@bash collector/build.sh --check-generated
 	@bash collector/check-configs.sh "$$(bash collector/build.sh | tail -n 1)"
 	@cd collector/processor/llmredactprocessor && GOTOOLCHAIN=local CGO_ENABLED=0 nice go test -count=1 ./...
 	@LLMOTEL_COLLECTOR_BIN="$$(bash collector/build.sh | tail -n 1)" \
 		$(if $(PYTHON),$(PYTHON),python3) -m pytest -q tests/collector
 
-bench-collector:
+bench-collector: ## collector throughput: redaction+cost and gateway vs OTLP pass-through
 	@LLMOTEL_COLLECTOR_BIN="$$(bash collector/build.sh | tail -n 1)" \
 		$(if $(PYTHON),$(PYTHON),python3) benchmarks/collector/bench.py
