@@ -31,9 +31,12 @@ from panels import (
 
 # Errors that mean "the provider throttled us"; the same family as the LLMRateLimited alert.
 RATE_LIMIT_ERRORS = "(?i).*(429|rate_?limit(ed)?|RateLimitError).*"
-# Content events (opt-in capture) and failed-call events written by the llmotel SDK.
-CONTENT_EVENT = "gen_ai.client.inference.operation.details"
-EXCEPTION_EVENT = "gen_ai.client.operation.exception"
+# Loki 3.7 drops the OTLP log record's event name, so the SDK's events are told apart by their
+# attributes (structured metadata): content events (gen_ai.client.inference.operation.details)
+# carry the captured messages; failed-call events (gen_ai.client.operation.exception) are WARN
+# records with error.type.
+CONTENT_EVENTS = '| gen_ai_input_messages != "" or gen_ai_output_messages != ""'
+EXCEPTION_EVENTS = '| error_type != "" and severity_number >= 13'
 COST = "llmotel_cost_usd_total"
 CACHE_READ = ', llmotel_cost_token_type="cache_read"'
 ALL_INPUT = ', llmotel_cost_token_type=~"input|cache_read|cache_write"'
@@ -397,7 +400,7 @@ def traces(options: Options) -> dash.Dashboard:
 
 
 def logs(options: Options) -> dash.Dashboard:
-    content = f'{LOKI_STREAM} | event_name = "{CONTENT_EVENT}"'
+    content = f"{LOKI_STREAM} {CONTENT_EVENTS}"
     return (
         base_dashboard(
             "llmotel-logs",
@@ -426,7 +429,7 @@ def logs(options: Options) -> dash.Dashboard:
             logs_panel_of(
                 "Failed calls",
                 "Exception events of failed LLM calls; open one to jump to its trace.",
-                f'{LOKI_STREAM} | event_name = "{EXCEPTION_EVENT}"',
+                f"{LOKI_STREAM} {EXCEPTION_EVENTS}",
             )
         )
         .with_panel(
