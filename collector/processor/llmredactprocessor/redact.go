@@ -17,7 +17,9 @@ type rule struct {
 	// secretGroup is the index of the "secret" submatch, or 0 to replace the whole match.
 	secretGroup int
 	// needles[i] are the spellings of anyOf[i] to search for.
-	needles     [][]needle
+	needles [][]needle
+	// notAfter is the compiled builtinRule.notAfter, or nil.
+	notAfter    *regexp.Regexp
 	placeholder string
 }
 
@@ -48,6 +50,9 @@ func compileRule(r builtinRule) (rule, error) {
 		group = 0
 	}
 	cr := rule{builtinRule: r, re: re, secretGroup: group, placeholder: "[REDACTED:" + r.entity + "]"}
+	if r.notAfter != "" {
+		cr.notAfter = regexp.MustCompile(r.notAfter)
+	}
 	// Every number-shaped entity wants whole tokens; secrets and emails carry their own anchors.
 	cr.asciiBoundary = r.asciiBoundary || r.minDigits > 0
 	for _, lit := range r.anyOf {
@@ -349,6 +354,9 @@ func (r *rule) replace(s string, windows []window) (string, int) {
 				continue
 			}
 			if r.validate != nil && !r.validate(s[w.start+start:w.start+end]) {
+				continue
+			}
+			if r.notAfter != nil && r.notAfter.MatchString(s[max(0, w.start+start-16):w.start+start]) {
 				continue
 			}
 			if n == 0 {

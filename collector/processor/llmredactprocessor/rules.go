@@ -36,6 +36,9 @@ type builtinRule struct {
 	asciiBoundary bool
 	// validate, when set, must accept the matched text (e.g. a checksum).
 	validate func(string) bool
+	// notAfter, when set, rejects a match whose preceding 16 bytes match it (a version
+	// string "v1.2.3.4" is not an address).
+	notAfter string
 }
 
 // luhnValid reports whether the digits of s pass the Luhn (mod 10) check.
@@ -149,6 +152,9 @@ var builtinRules = []builtinRule{
 		contentOnly: true,
 		reachLeft:   4,
 		reachRight:  4,
+		notAfter:    `(?i:version|ver|release|build|v|버전|릴리스)["':= ]{0,4}$`,
+		// 0.0.0.0 is "every interface", never someone's address
+		validate: func(ip string) bool { return ip != "0.0.0.0" },
 	},
 	{
 		entity:  "IP",
