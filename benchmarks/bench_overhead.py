@@ -41,7 +41,7 @@ class Mode:
 
 _CALLS_PER_BLOCK = {"plain": 2, "stream-7": 1, "stream-200": 1}  # a block is a few milliseconds of CPU or one call
 QUICK = Mode("quick", 12, {"plain": 10, "stream-7": 8, "stream-200": 2}, _CALLS_PER_BLOCK, 5, 1_500)
-FULL = Mode("full", 40, {"plain": 25, "stream-7": 20, "stream-200": 10}, _CALLS_PER_BLOCK, 20, 50_000)
+FULL = Mode("full", 40, {"plain": 25, "stream-7": 20, "stream-200": 16}, _CALLS_PER_BLOCK, 20, 50_000)
 
 
 def main() -> int:
@@ -91,8 +91,8 @@ def profile(variant: str, quick: bool) -> int:
 
     roots = {
         "floor": [floor.__file__],
-        "llmotel": [str(Path(llmotel.__file__).parent) + os.sep],
-        "official": [str(Path(module.__file__).parent) + os.sep for module in (official, official_core)],
+        "llmotel": [llmotel.__path__[0] + os.sep],
+        "official": [module.__path__[0] + os.sep for module in (official, official_core)],
     }[variant]
     switches = make_switches(make_pipeline())
     calls = {"plain": 3_000, "stream-7": 2_000, "stream-200": 150}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -63,21 +63,33 @@ def ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator > 0 else None
 
 
-def ratio_interval(samples: Samples, scenario: str, numerator: str, denominator: str, seed: int) -> tuple[float, float]:
-    """90% bootstrap interval of median(numerator overhead) / median(denominator overhead), resampling whole rounds."""
+def bootstrap_interval(
+    rounds: int, statistic: Callable[[list[int]], float | None], seed: int
+) -> tuple[float, float] | None:
+    """90% bootstrap interval of `statistic` (given the indices of a resample of whole rounds)."""
+    draw = random.Random(seed)
+    values = []
+    for _ in range(BOOTSTRAP_RESAMPLES):
+        value = statistic([draw.randrange(rounds) for _ in range(rounds)])
+        if value is not None:
+            values.append(value)
+    if len(values) < BOOTSTRAP_RESAMPLES // 2:
+        return None  # the statistic is undefined in most resamples: no interval to speak of
+    cuts = statistics.quantiles(values, n=20, method="inclusive")
+    return cuts[0], cuts[-1]
+
+
+def ratio_interval(
+    samples: Samples, scenario: str, numerator: str, denominator: str, seed: int
+) -> tuple[float, float] | None:
+    """Interval of median(numerator overhead) / median(denominator overhead)."""
     top = samples.overheads(scenario, numerator)
     bottom = samples.overheads(scenario, denominator)
-    draw = random.Random(seed)
-    ratios = []
-    for _ in range(BOOTSTRAP_RESAMPLES):
-        picks = [draw.randrange(len(top)) for _ in top]
-        denominator_median = statistics.median(bottom[i] for i in picks)
-        if denominator_median > 0:
-            ratios.append(statistics.median(top[i] for i in picks) / denominator_median)
-    if len(ratios) < 2:
-        return (float("nan"), float("nan"))
-    cuts = statistics.quantiles(ratios, n=20, method="inclusive")
-    return cuts[0], cuts[-1]
+    return bootstrap_interval(
+        len(top),
+        lambda picks: ratio(statistics.median(top[i] for i in picks), statistics.median(bottom[i] for i in picks)),
+        seed,
+    )
 
 
 def per_chunk_overheads(samples: Samples, variant: str) -> list[float]:
@@ -111,7 +123,13 @@ def summarise(samples: Samples, memory: Mapping[str, Any] | None, seed: int) -> 
             measured = ratio(overhead[scenario][LLMOTEL]["median"], overhead[scenario][reference]["median"])
             interval = ratio_interval(samples, scenario, LLMOTEL, reference, seed)
             bars.append(Bar(f"{scenario}: llmotel / {reference}", measured, limit, "x", interval))
-    bars.append(Bar("per extra stream chunk: llmotel", per_chunk[LLMOTEL]["median"], MAX_US_PER_CHUNK, "us", None))
+    llmotel_per_chunk = per_chunk_overheads(samples, LLMOTEL)
+    per_chunk_interval = bootstrap_interval(
+        len(llmotel_per_chunk), lambda picks: statistics.median(llmotel_per_chunk[i] for i in picks), seed
+    )
+    bars.append(
+        Bar("per extra stream chunk: llmotel", per_chunk[LLMOTEL]["median"], MAX_US_PER_CHUNK, "us", per_chunk_interval)
+    )
     if memory is not None:
         instrumented, control = memory[LLMOTEL], memory[BARE]
         calls = instrumented["calls_at_2n"] - instrumented["calls_at_n"]
