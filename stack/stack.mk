@@ -9,10 +9,10 @@ STACK_PYTHON ?= $(if $(PYTHON),$(PYTHON),python3)
 
 .PHONY: stack-build test-stack grafana-dashboards stack-check-rules stack-check-configs stack-check-dashboards stack-check-compose stack-e2e
 
-stack-build:
+stack-build: ## build (or reuse cached) Prometheus, promtool and Loki from the Go module proxy
 	bash stack/build-backends.sh >/dev/null
 
-test-stack: stack-check-rules stack-check-configs stack-check-dashboards stack-check-compose stack-e2e
+test-stack: stack-check-rules stack-check-configs stack-check-dashboards stack-check-compose stack-e2e ## promtool rule tests, config checks, dashboard regeneration check, compose validation, end-to-end stack tests
 
 stack-check-rules:
 	@bin=$$(bash stack/build-backends.sh prometheus | cut -d' ' -f2) && \
@@ -36,5 +36,5 @@ stack-check-compose:
 stack-e2e:
 	$(STACK_PYTHON) -m pytest tests/stack -ra -p no:cacheprovider
 
-grafana-dashboards:
+grafana-dashboards: ## regenerate grafana/dashboards/*.json from grafana/generator
 	bash grafana/generate.sh

@@ -25,8 +25,11 @@ SELECTOR = f'service_name="{SERVICE_NAME}", deployment_environment_name="{ENVIRO
 Sent = tuple[SentTelemetry, float]
 
 
-def _by_label(prometheus: Prometheus, expr: str, label: str) -> dict[str, float]:
-    return {series["metric"].get(label, ""): float(series["value"][1]) for series in prometheus.query(expr)}
+def _by_label(prometheus: Prometheus, expr: str, label: str, digits: int = 0) -> dict[str, float]:
+    """`sum by (label)` results as label value -> value rounded to `digits`."""
+    return {
+        series["metric"].get(label, ""): round(float(series["value"][1]), digits) for series in prometheus.query(expr)
+    }
 
 
 def _wait_equal(describe: str, read, expected):  # type: ignore[no-untyped-def]
@@ -73,14 +76,11 @@ def test_request_counts_match_the_calls(prometheus: Prometheus, sent: Sent) -> N
     expected = dict(Counter(call.request_model for call in telemetry.calls))
     _wait_equal(
         "request counts per model",
-        lambda: {
-            model: round(value)
-            for model, value in _by_label(
-                prometheus,
-                f"sum by (gen_ai_request_model) (gen_ai_client_operation_duration_seconds_count{{{SELECTOR}}})",
-                "gen_ai_request_model",
-            ).items()
-        },
+        lambda: _by_label(
+            prometheus,
+            f"sum by (gen_ai_request_model) (gen_ai_client_operation_duration_seconds_count{{{SELECTOR}}})",
+            "gen_ai_request_model",
+        ),
         expected,
     )
 
@@ -90,14 +90,11 @@ def test_errors_are_counted_by_type(prometheus: Prometheus, sent: Sent) -> None:
     expected = dict(Counter(call.error_type for call in telemetry.calls if call.error_type))
     _wait_equal(
         "error counts per error.type",
-        lambda: {
-            error: round(value)
-            for error, value in _by_label(
-                prometheus,
-                f'sum by (error_type) (gen_ai_client_operation_duration_seconds_count{{{SELECTOR}, error_type!=""}})',
-                "error_type",
-            ).items()
-        },
+        lambda: _by_label(
+            prometheus,
+            f'sum by (error_type) (gen_ai_client_operation_duration_seconds_count{{{SELECTOR}, error_type!=""}})',
+            "error_type",
+        ),
         expected,
     )
 
@@ -110,14 +107,11 @@ def test_token_sums_match_the_calls(prometheus: Prometheus, sent: Sent) -> None:
     }
     _wait_equal(
         "token sums per gen_ai.token.type",
-        lambda: {
-            kind: round(value)
-            for kind, value in _by_label(
-                prometheus,
-                f"sum by (gen_ai_token_type) (gen_ai_client_token_usage_sum{{{SELECTOR}}})",
-                "gen_ai_token_type",
-            ).items()
-        },
+        lambda: _by_label(
+            prometheus,
+            f"sum by (gen_ai_token_type) (gen_ai_client_token_usage_sum{{{SELECTOR}}})",
+            "gen_ai_token_type",
+        ),
         expected,
     )
 
@@ -131,14 +125,12 @@ def test_cost_totals_match_the_price_table_to_the_cent(prometheus: Prometheus, s
     assert expected, "the dataset must contain priced calls"
     _wait_equal(
         "cost per model",
-        lambda: {
-            model: round(value, 2)
-            for model, value in _by_label(
-                prometheus,
-                f'sum by (gen_ai_request_model) (llmotel_cost_usd_total{{service_name="{SERVICE_NAME}"}})',
-                "gen_ai_request_model",
-            ).items()
-        },
+        lambda: _by_label(
+            prometheus,
+            f'sum by (gen_ai_request_model) (llmotel_cost_usd_total{{service_name="{SERVICE_NAME}"}})',
+            "gen_ai_request_model",
+            digits=2,
+        ),
         {model: round(cost, 2) for model, cost in expected.items()},
     )
     # Exact to a millionth of a dollar as well: rounding to the cent hides little at these volumes.
