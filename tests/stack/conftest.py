@@ -1,6 +1,6 @@
 """Fixtures for the end-to-end stack tests: the real native stack (stack/launcher.py, the same
-launcher as `stack/up`) started once per session in a fresh data dir, and one known batch of GenAI
-telemetry sent through it.
+launcher as `stack/up`) started once per session in a fresh data dir, one known batch of GenAI
+telemetry sent through it, and a sink on Tempo's OTLP port for the traces the gateway exports.
 """
 
 from __future__ import annotations
@@ -18,10 +18,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from backends import Loki, Prometheus
 from genai_telemetry import SentTelemetry, send
 from launcher import Stack
+from trace_sink import TraceSink
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def trace_sink() -> Iterator[TraceSink]:
+    """Receives what the gateway exports to Tempo's OTLP port (Tempo itself cannot be built here)."""
+    sink = TraceSink()
+    sink.start()
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, trace_sink: TraceSink) -> Iterator[Stack]:
     native_stack = Stack(tmp_path_factory.mktemp("stack-data"))
     # StackError (missing collector configs, a failed build, busy ports) fails every test that
     # needs the stack, loudly, with the launcher's message.

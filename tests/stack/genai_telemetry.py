@@ -129,7 +129,7 @@ def is_priced(call: Call) -> bool:
 class SentTelemetry:
     calls: tuple[Call, ...]
     trace_ids: tuple[str, ...]  # one per call, hex
-    agent_trace_id: str  # the trace whose invoke_agent span parents a chat call
+    agent_trace_id: str  # the trace whose invoke_agent span parents a failed chat call
 
     @property
     def succeeded(self) -> list[Call]:
@@ -201,7 +201,8 @@ def send(
     # Calls go out in waves a couple of export intervals apart, so counters grow across samples.
     for wave in _waves(calls, 3):
         for call in wave:
-            is_agent_run = not agent_trace_id
+            # The agent run wraps a failed call: the gateway's tail sampling keeps every error trace.
+            is_agent_run = call.error_type is not None and not agent_trace_id
             parent = (
                 tracer.start_span(
                     "invoke_agent support-bot",

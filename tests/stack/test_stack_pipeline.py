@@ -20,6 +20,7 @@ from genai_telemetry import (
     is_priced,
 )
 from launcher import Stack
+from trace_sink import ReceivedSpan, TraceSink
 
 SELECTOR = f'service_name="{SERVICE_NAME}", deployment_environment_name="{ENVIRONMENT}"'
 Sent = tuple[SentTelemetry, float]
@@ -221,8 +222,35 @@ def test_exception_events_reach_loki(loki: Loki, sent: Sent) -> None:
     wait_for(f"exception events {dict(expected)} in Loki", error_types)
 
 
-def test_traces_reach_tempo() -> None:
-    pytest.skip(
-        "Tempo cannot be built here: the Go module proxy refuses every github.com/grafana/tempo version "
-        "(403 'This module version is not available'); see stack/README.md"
-    )
+def test_gateway_exports_priced_redacted_traces(trace_sink: TraceSink, sent: Sent) -> None:
+    """What the gateway sends to Tempo's OTLP port, after tail sampling: every failed, slow (over
+    10 s), expensive (0.05 USD or more) and unpriced call, with cost attributes and structure."""
+    telemetry, _ = sent
+    calls_by_trace = dict(zip(telemetry.trace_ids, telemetry.calls))
+    must_keep = {
+        trace_id
+        for trace_id, call in calls_by_trace.items()
+        if call.error_type or call.duration_s > 10 or expected_cost_usd(call) >= 0.05 or not is_priced(call)
+    }
+
+    def kept_chat_spans() -> dict[str, ReceivedSpan] | None:
+        chats = {span.trace_id: span for span in trace_sink.spans() if span.name.startswith("chat ")}
+        return chats if must_keep <= chats.keys() else None
+
+    chats = wait_for(f"{len(must_keep)} sampled traces at the trace endpoint", kept_chat_spans)
+    for trace_id, span in chats.items():
+        call = calls_by_trace[trace_id]
+        if call.error_type is not None:
+            continue
+        if is_priced(call):
+            assert span.attributes["llmotel.cost.total_usd"] == pytest.approx(expected_cost_usd(call), abs=1e-9)
+            assert span.attributes["llmotel.cost.price_id"]
+        else:
+            assert span.attributes["llmotel.cost.unpriced"] is True
+            assert "llmotel.cost.total_usd" not in span.attributes
+    agent_spans = [span for span in trace_sink.spans() if span.trace_id == telemetry.agent_trace_id]
+    parents = [span for span in agent_spans if span.name.startswith("invoke_agent")]
+    children = [span for span in agent_spans if span.name.startswith("chat ")]
+    assert len(parents) == 1 and len(children) == 1, agent_spans
+    assert children[0].parent_span_id == parents[0].span_id
+    assert PII_EMAIL not in repr(trace_sink.spans())
