@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from opentelemetry._logs import SeverityNumber
+from opentelemetry._logs import Logger, SeverityNumber
+from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
 from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+from opentelemetry.metrics import Counter, Histogram
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
@@ -24,7 +26,7 @@ from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace import SpanKind, Status, StatusCode, set_span_in_context
+from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer, set_span_in_context
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PRICE_TABLE = REPO_ROOT / "pricing" / "prices.yaml"
@@ -164,6 +166,38 @@ class _Providers:
         self.meter_provider.shutdown()
 
 
+@dataclass(frozen=True)
+class _Instruments:
+    """The SDK instruments llmotel's instrumentation records with, by their semconv names."""
+
+    tracer: Tracer
+    logger: Logger
+    duration: Histogram
+    token_usage: Histogram
+    time_to_first_chunk: Histogram
+    time_per_output_chunk: Histogram
+    redactions: Counter
+
+    @classmethod
+    def create(cls, providers: _Providers) -> _Instruments:
+        meter = providers.meter_provider.get_meter("llmotel.e2e")
+
+        def seconds(name: str) -> Histogram:
+            return meter.create_histogram(name, unit="s", explicit_bucket_boundaries_advisory=SECONDS_BUCKETS)
+
+        return cls(
+            tracer=providers.tracer_provider.get_tracer("llmotel.e2e"),
+            logger=providers.logger_provider.get_logger("llmotel.e2e"),
+            duration=seconds("gen_ai.client.operation.duration"),
+            token_usage=meter.create_histogram(
+                "gen_ai.client.token.usage", unit="{token}", explicit_bucket_boundaries_advisory=TOKEN_BUCKETS
+            ),
+            time_to_first_chunk=seconds("gen_ai.client.operation.time_to_first_chunk"),
+            time_per_output_chunk=seconds("gen_ai.client.operation.time_per_output_chunk"),
+            redactions=meter.create_counter("llmotel.redactions", unit="{redaction}"),
+        )
+
+
 def _waves(calls: Sequence[Call], size: int) -> Iterator[Sequence[Call]]:
     for start in range(0, len(calls), size):
         yield calls[start : start + size]
@@ -179,22 +213,8 @@ def send(
     """
     calls = [call for _ in range(rounds) for call in calls]
     providers = _Providers(otlp_grpc_endpoint)
-    tracer = providers.tracer_provider.get_tracer("llmotel.e2e")
-    meter = providers.meter_provider.get_meter("llmotel.e2e")
-    logger = providers.logger_provider.get_logger("llmotel.e2e")
-    duration = meter.create_histogram(
-        "gen_ai.client.operation.duration", unit="s", explicit_bucket_boundaries_advisory=SECONDS_BUCKETS
-    )
-    token_usage = meter.create_histogram(
-        "gen_ai.client.token.usage", unit="{token}", explicit_bucket_boundaries_advisory=TOKEN_BUCKETS
-    )
-    ttfc = meter.create_histogram(
-        "gen_ai.client.operation.time_to_first_chunk", unit="s", explicit_bucket_boundaries_advisory=SECONDS_BUCKETS
-    )
-    tpoc = meter.create_histogram(
-        "gen_ai.client.operation.time_per_output_chunk", unit="s", explicit_bucket_boundaries_advisory=SECONDS_BUCKETS
-    )
-    redactions = meter.create_counter("llmotel.redactions", unit="{redaction}")
+    instruments = _Instruments.create(providers)
+    tracer = instruments.tracer
 
     trace_ids: list[str] = []
     agent_trace_id = ""
@@ -216,7 +236,7 @@ def send(
                 else None
             )
             context = set_span_in_context(parent) if parent is not None else None
-            trace_ids.append(_emit_call(call, tracer, context, duration, token_usage, ttfc, tpoc, redactions, logger))
+            trace_ids.append(_emit_call(call, instruments, context))
             if parent is not None:
                 parent.end()
                 agent_trace_id = trace_ids[-1]
@@ -228,7 +248,10 @@ def send(
     return SentTelemetry(tuple(calls), tuple(trace_ids), agent_trace_id)
 
 
-def _emit_call(call, tracer, context, duration, token_usage, ttfc, tpoc, redactions, logger) -> str:  # type: ignore[no-untyped-def]
+def _emit_call(call: Call, instruments: _Instruments, context: Context | None) -> str:
+    tracer, logger = instruments.tracer, instruments.logger
+    duration, token_usage = instruments.duration, instruments.token_usage
+    ttfc, tpoc, redactions = instruments.time_to_first_chunk, instruments.time_per_output_chunk, instruments.redactions
     attributes: dict[str, str | int | bool | Sequence[str]] = {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": call.provider,

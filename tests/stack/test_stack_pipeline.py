@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from backends import Loki, Prometheus, wait_for
@@ -33,7 +34,7 @@ def _by_label(prometheus: Prometheus, expr: str, label: str, digits: int = 0) ->
     }
 
 
-def _wait_equal(describe: str, read, expected):  # type: ignore[no-untyped-def]
+def _wait_equal(describe: str, read: Callable[[], object], expected: object) -> None:
     """Waits until read() == expected; on timeout the assertion shows the last value read."""
     last: list[object] = []
 
