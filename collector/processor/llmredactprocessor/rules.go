@@ -17,11 +17,13 @@ type builtinRule struct {
 	// (`Bearer <secret>` keeps the word Bearer so the text still reads).
 	pattern string
 	// anyOf: the value must contain one of these literals (ASCII case-insensitively when
-	// foldCase) before the regex runs.
+	// foldCase) before the regex runs; the windows are taken around them.
 	anyOf    []string
 	foldCase bool
-	// minDigits: the value must hold a run of at least this many digits, where single
-	// separators (space, dash, dot, parentheses, slash, plus) may sit between digits.
+	// minDigits: the value must hold a run of at least this many digits, where up to three
+	// separators (space, dash, dot, parentheses, slash, plus, colon) may sit between digits.
+	// Such a rule is anchored on the digit runs alone (no anyOf): context words before the
+	// number are reached through reachLeft, and the regex itself requires them.
 	minDigits int
 	// contentOnly: applied to content keys and log bodies only, never to other attributes
 	// (an IPv4 pattern would eat version strings such as service.version 1.2.3.4).
@@ -110,27 +112,25 @@ var builtinRules = []builtinRule{
 	// Passport and driver licence numbers have no shape of their own: only a value right after
 	// a context word (passport, 여권, driver's license, DL#, 운전면허, 면허번호) is taken.
 	{
-		entity:    "PASSPORT",
-		pattern:   `(?:(?i:passport)|여권)(?s:.{0,24}?)(?P<secret>[A-Z]{0,3}[0-9][A-Z0-9]{4,8})`,
-		anyOf:     []string{"passport", "여권"},
-		foldCase:  true,
-		reachLeft: 0, reachRight: 64,
+		entity:  "PASSPORT",
+		pattern: `(?:(?i:passport)|여권)(?s:.{0,24}?)(?P<secret>[A-Z]{0,3}[0-9][A-Z0-9]{4,8})`,
+		// Anchored on the value's digits (so digit-free prose skips the rule at once), reaching
+		// back over the context word and the words between.
+		minDigits: 3,
+		reachLeft: 48, reachRight: 12,
 	},
 	{
 		entity:    "DRIVER_LICENSE",
 		pattern:   `(?:(?i:licen[cs]e)|DL#|면허)(?s:.{0,24}?)(?P<secret>(?:[가-힣]{2} ?)?[A-Z]?[0-9][0-9A-Z-]{5,18})`,
-		anyOf:     []string{"licen", "DL#", "면허"},
-		foldCase:  true,
-		reachLeft: 0, reachRight: 64,
+		minDigits: 3,
+		reachLeft: 64, reachRight: 24,
 	},
 	// A bare nine-digit SSN only after its context word.
 	{
-		entity:   "US_SSN",
-		pattern:  `(?:(?i:ssn)|(?i:social security))(?s:.{0,24}?)(?P<secret>[0-9]{9})`,
-		anyOf:    []string{"ssn", "security"},
-		foldCase: true,
-		// "security" anchors it, "social " comes before
-		reachLeft: len("social "), reachRight: 64,
+		entity:    "US_SSN",
+		pattern:   `(?:(?i:ssn)|(?i:social security))(?s:.{0,24}?)(?P<secret>[0-9]{9})`,
+		minDigits: 9,
+		reachLeft: 48, reachRight: 2,
 		asciiBoundary: true,
 	},
 	// Korean numbers: mobile 010/011/016-019, Seoul 02, area codes 031-064, VoIP 070, safe
@@ -143,7 +143,7 @@ var builtinRules = []builtinRule{
 		reachLeft: 8, reachRight: 4,
 	},
 	// International numbers with a leading +, and North American (NNN) NNN-NNNN.
-	{entity: "PHONE", pattern: `\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){2,5}`, anyOf: []string{"+"}, minDigits: 7, reachLeft: 8, reachRight: 4},
+	{entity: "PHONE", pattern: `\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){2,5}`, minDigits: 7, reachLeft: 8, reachRight: 4},
 	{entity: "PHONE", pattern: `\(?[2-9][0-9]{2}\)?[ .-][0-9]{3}[ .-][0-9]{4}`, minDigits: 10, reachLeft: 4, reachRight: 4},
 	{
 		entity:      "IP",
