@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
 from genai import chat_span, inference_event, messages, post, traces_request
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
+from opentelemetry.proto.metrics.v1 import metrics_pb2
 from otlp_sink import OtlpSink, ReceivedSpan, any_value, wait_for
 from otlp_sink import attrs as attrs_of
 from pii_samples import negatives, positives
@@ -295,3 +298,49 @@ def test_gateway_rejects_unauthenticated_senders(gateway: Gateway, sink: OtlpSin
     # Only the authenticated gRPC export arrived.
     got = spans_of(sink, {span.trace_id}, 1)
     assert len(got) == 1
+
+
+def test_content_is_capped_after_redaction(
+    collector_binary: Path, sink: OtlpSink, tmp_path: Path, running: list[Collector]
+) -> None:
+    gateway = Gateway(collector_binary, tmp_path, sink, LLMOTEL_MAX_CONTENT_BYTES="200")
+    running.append(gateway)
+    gateway.start_ready()
+    key = "sk-proj-" + "Q2xhdWRlRm9yVGVzdGluZ09ubHk0" * 2
+    # The key straddles the 200-byte cap: cutting first would leave a stub no rule matches.
+    text = "x" * 150 + " " + key + " " + "and some more words " * 40
+    span = chat_span("gpt-4o-mini", 10, 5, extra={"gen_ai.input.messages": text})
+    assert post(gateway.http_endpoint, "traces", traces_request([span]), TOKEN) == 200
+    [got] = spans_of(sink, {span.trace_id}, 1)
+    content = got.attributes["gen_ai.input.messages"]
+    assert "sk-proj-" not in content and "Q2xhdWRl" not in content
+    redacted = text.replace(key, "[REDACTED:OPENAI_KEY]")
+    assert content.endswith(f"…[TRUNCATED:{len(redacted)} bytes]")
+    assert content.startswith("x" * 150 + " [REDACTED:OPENAI_KEY] ")
+    assert got.attributes["llmotel.content.truncated"] is True
+    assert got.attributes["llmotel.redaction.count"] == 1
+
+
+def test_sdk_metrics_pass_to_prometheus_with_environment(gateway: Gateway, sink: OtlpSink) -> None:
+    """The SDK's own metrics (token usage histogram) go through unchanged, and a resource
+    without deployment.environment.name gets the gateway's default."""
+    request = metrics_service_pb2.ExportMetricsServiceRequest()
+    rm = request.resource_metrics.add()
+    rm.resource.attributes.add(key="service.name").value.string_value = "no-env-app"
+    metric = rm.scope_metrics.add().metrics.add()
+    metric.name = "gen_ai.client.token.usage"
+    metric.unit = "{token}"
+    metric.histogram.aggregation_temporality = metrics_pb2.AGGREGATION_TEMPORALITY_CUMULATIVE
+    point = metric.histogram.data_points.add()
+    point.time_unix_nano = time.time_ns()
+    point.count, point.sum = 2, 1500.0
+    point.explicit_bounds.extend([1000.0])
+    point.bucket_counts.extend([1, 1])
+    point.attributes.add(key="gen_ai.token.type").value.string_value = "input"
+    assert post(gateway.http_endpoint, "metrics", request, TOKEN) == 200
+    [got] = wait_for(
+        "the token usage histogram", lambda: sink.metrics("gen_ai.client.token.usage"), lambda m: len(m) >= 1
+    )
+    assert got.resource["service.name"] == "no-env-app"
+    assert got.resource["deployment.environment.name"] == "production"
+    assert got.metric.histogram.data_points[0].sum == 1500.0
