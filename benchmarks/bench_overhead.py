@@ -24,7 +24,9 @@ from typing import Any
 
 BENCHMARKS = Path(__file__).resolve().parent
 REPO = BENCHMARKS.parent
-sys.path.insert(0, str(BENCHMARKS))
+SOURCE = REPO / "src"
+# this checkout's llmotel, ahead of the copy installed in the benchmark venv (there only for its dependencies)
+sys.path[:0] = [str(BENCHMARKS), str(SOURCE)]
 
 from overhead.venv import cache_root, ensure_venv  # noqa: E402  (stdlib only: importable before the venv exists)
 
@@ -68,6 +70,10 @@ def main() -> int:
     if Path(sys.prefix).resolve() != python.parent.parent.resolve():
         os.execv(python, [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
 
+    import llmotel
+
+    if not Path(llmotel.__path__[0]).resolve().is_relative_to(SOURCE):
+        raise RuntimeError(f"llmotel was imported from {llmotel.__path__[0]}, not from this checkout's {SOURCE}")
     if args.memory_worker:
         from overhead import memory
 
@@ -198,7 +204,9 @@ def _default_output(mode: str, started_at: datetime) -> Path:
 
 
 def _environment(load_before: tuple[float, float, float], load_after: tuple[float, float, float]) -> dict[str, Any]:
-    packages = ("openai", "httpx2", "opentelemetry-sdk", "opentelemetry-instrumentation-genai-openai", "llmotel")
+    from llmotel.version import __version__
+
+    packages = ("openai", "httpx2", "opentelemetry-sdk", "opentelemetry-instrumentation-genai-openai")
     commit = subprocess.run(
         ["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True, text=True, check=False
     ).stdout.strip()
@@ -208,7 +216,7 @@ def _environment(load_before: tuple[float, float, float], load_after: tuple[floa
         "cpus": os.cpu_count(),
         "load_average_1m": {"before": load_before[0], "after": load_after[0]},
         "llmotel_commit": commit or None,
-        "packages": {name: metadata.version(name) for name in packages},
+        "packages": {"llmotel": __version__, **{name: metadata.version(name) for name in packages}},
     }
 
 

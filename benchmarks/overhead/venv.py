@@ -1,9 +1,11 @@
-"""The benchmark's own venv: pinned openai/OTel, the official OTel instrumentation, and llmotel from the checkout.
+"""The benchmark's own venv: pinned openai/OTel, the official OTel instrumentation, and llmotel's dependencies.
 
 Kept out of the shared dev venv so the comparison package never changes what developers run. Cached under
 ${LLMOTEL_CACHE:-~/.cache/llmotel}/bench-venv/<key>, the key hashing everything that decides its contents, so a
-changed pin or a changed llmotel dependency list builds a new one and a warm run reuses it. Stdlib only: this runs
-before any third-party package is importable.
+changed pin or a changed llmotel dependency list builds a new one and a warm run reuses it. llmotel is installed
+from the checkout for its dependencies, but the benchmark imports llmotel from the checkout's src/ (first on
+sys.path), so every clone shares one venv and always measures its own code. Stdlib only: this runs before any
+third-party package is importable.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ def cache_root() -> Path:
 def venv_key(repo: Path) -> str:
     digest = hashlib.sha256()
     digest.update(sys.version.encode())
-    digest.update(str(repo).encode())  # llmotel is installed editable from this checkout
     digest.update(REQUIREMENTS.read_bytes())
     digest.update(_project_table(repo / "pyproject.toml"))  # llmotel's dependencies, not its tool settings
     return digest.hexdigest()[:16]
@@ -62,6 +63,6 @@ def ensure_venv(repo: Path) -> Path:
     pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off"]
     subprocess.run([*pip, "--quiet", "--upgrade", "pip"], check=True)
     # the pins constrain llmotel's own dependencies too, so one resolve gives the exact versions listed
-    subprocess.run([*pip, "-r", str(REQUIREMENTS), "-e", str(repo), "-c", str(REQUIREMENTS)], check=True)
+    subprocess.run([*pip, "-r", str(REQUIREMENTS), str(repo), "-c", str(REQUIREMENTS)], check=True)
     (root / READY_MARK).write_text(REQUIREMENTS.read_text())
     return python
