@@ -16,11 +16,13 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
 REQUIREMENTS = Path(__file__).with_name("requirements.txt")
 READY_MARK = ".ready"  # written last, so an interrupted build is never taken for a finished one
+UNUSED_DAYS = 7
 
 
 def cache_root() -> Path:
@@ -44,6 +46,18 @@ def _project_table(pyproject: Path) -> bytes:
     return json.dumps(project, sort_keys=True).encode()
 
 
+def _remove_unused(parent: Path) -> None:
+    """Drop venvs of other keys that no run has used for UNUSED_DAYS (other clones may still use recent ones)."""
+    if not parent.exists():
+        return
+    cutoff = time.time() - UNUSED_DAYS * 86400
+    for other in parent.iterdir():
+        mark = other / READY_MARK
+        last_used = mark.stat().st_mtime if mark.exists() else other.stat().st_mtime
+        if last_used < cutoff:
+            shutil.rmtree(other, ignore_errors=True)
+
+
 def venv_python(root: Path) -> Path:
     return root / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
@@ -53,11 +67,11 @@ def ensure_venv(repo: Path) -> Path:
     parent = cache_root() / "bench-venv"
     root = parent / venv_key(repo)
     python = venv_python(root)
-    if (root / READY_MARK).exists():
+    ready = root / READY_MARK
+    if ready.exists():
+        ready.touch()  # marks it in use, see _remove_unused
         return python
-    if parent.exists():  # venvs of older keys: nothing uses them any more
-        for stale in parent.iterdir():
-            shutil.rmtree(stale, ignore_errors=True)
+    _remove_unused(parent)
     print(f"[bench] building the benchmark venv {root} (once per requirements change)", flush=True)
     venv.EnvBuilder(with_pip=True, clear=True).create(root)
     pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off"]
