@@ -37,7 +37,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory, trace_sink: TraceSink) -> It
     native_stack = Stack(tmp_path_factory.mktemp("stack-data"))
     # StackError (missing collector configs, a failed build, busy ports) fails every test that
     # needs the stack, loudly, with the launcher's message.
-    native_stack.up()
+    # Every trace is kept (tail sampling's baseline at 100 %): the end-to-end tests check the
+    # structure of cheap, successful traces that the 10 % default would drop at random. The
+    # sampling policies themselves are tested with a 0 % baseline in tests/collector.
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("LLMOTEL_SAMPLING_PERCENT", "100")
+        native_stack.up()
     try:
         yield native_stack
     finally:

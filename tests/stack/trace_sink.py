@@ -38,6 +38,11 @@ class ReceivedSpan:
         self.parent_span_id: str = span.parent_span_id.hex()
         self.name: str = span.name
         self.attributes: dict[str, Any] = {attribute.key: _value(attribute.value) for attribute in span.attributes}
+        # Span events as (name, attributes): exceptions and any content an instrumentation puts there.
+        self.events: list[tuple[str, dict[str, Any]]] = [
+            (event.name, {attribute.key: _value(attribute.value) for attribute in event.attributes})
+            for event in span.events
+        ]
         self.resource_attributes = resource_attributes
 
     def __repr__(self) -> str:
