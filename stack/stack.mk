@@ -3,11 +3,12 @@
 #   stack-build         build/cached Prometheus + promtool and Loki (stack/build-backends.sh)
 #   test-stack          every stack check; fails loudly when a prerequisite cannot be built
 #   grafana-dashboards  regenerate grafana/dashboards/*.json after changing grafana/generator
+#   demo-stack          build, start the native stack, run the example apps into it, print a report
 # Python with pytest, PyYAML and the OpenTelemetry OTLP exporters: $(PYTHON) when the root
 # Makefile defines it.
 STACK_PYTHON ?= $(if $(PYTHON),$(PYTHON),python3)
 
-.PHONY: stack-build test-stack grafana-dashboards stack-check-rules stack-check-configs stack-check-dashboards stack-check-compose stack-e2e
+.PHONY: demo-stack stack-build test-stack grafana-dashboards stack-check-rules stack-check-configs stack-check-dashboards stack-check-compose stack-e2e
 
 stack-build: ## build (or reuse cached) Prometheus, promtool and Loki from the Go module proxy
 	bash stack/build-backends.sh >/dev/null
@@ -38,3 +39,6 @@ stack-e2e:
 
 grafana-dashboards: ## regenerate grafana/dashboards/*.json from grafana/generator
 	bash grafana/generate.sh
+
+demo-stack: ## build and start the native stack, run the example apps instrumented into it, print calls/tokens/cost/p95 and a trace id (stack/down stops it)
+	bash stack/demo
