@@ -280,6 +280,11 @@ def _report(services: Sequence[str], traces: _Traces, data_dir: Path) -> None:
         print(f"trace {trace_id} ({store}):")
         for line in tree:
             print(f"  {line}")
+        if traces.sink is not None:
+            print(
+                "  (the native stack has no trace store: this demo held an OTLP sink on Tempo's port while it"
+                " ran; afterwards the gateway keeps traces in its persistent queue until Tempo is there)"
+            )
     data_dir_flag = "" if data_dir == default_data_dir().resolve() else f" --data-dir {data_dir}"
     print(
         "\nThe stack keeps running:\n"
