@@ -16,7 +16,8 @@ help:
 demo: ## run examples/chat_app.py under opentelemetry-instrument (stand-in server unless real API keys are set)
 	$(PYTHON) -m llmotel.cli demo
 
-include collector/collector.mk collector/processor/llmcostprocessor/cost.mk stack/stack.mk tests/privacy/privacy.mk
+include collector/collector.mk collector/processor/llmcostprocessor/cost.mk stack/stack.mk tests/privacy/privacy.mk \
+	benchmarks/bench.mk
 
 test: lint typecheck semconv-check test-python test-cost test-collector test-stack ## every check and test
 	@echo "make test: all checks passed"

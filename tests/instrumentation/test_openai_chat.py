@@ -62,6 +62,7 @@ def test_stream(telemetry: Telemetry, openai_client: openai.OpenAI, include_usag
     stream = openai_client.chat.completions.create(
         model=GPT, messages=MESSAGES, stream=True, stream_options={"include_usage": include_usage}
     )
+    assert isinstance(stream, openai.Stream)  # the proxy still answers as the SDK's stream
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text

@@ -38,14 +38,16 @@ class Operation:
 
 _PRIMITIVES = (str, bool, int, float)
 
-Parameters = tuple[tuple[str, str], ...]  # (SDK keyword argument, semconv attribute)
+Parameters = Mapping[str, str]  # SDK keyword argument -> semconv attribute
 
 
 def copy_parameters(kwargs: Mapping[str, Any], parameters: Parameters) -> dict[str, Any]:
     """Request parameters as span attributes, skipping the SDKs' "not given" sentinels and non-primitive values."""
     attributes: dict[str, Any] = {}
-    for keyword, attribute in parameters:
-        value = kwargs.get(keyword)
+    for keyword, value in kwargs.items():  # a call passes a few keywords; the tables list every parameter
+        attribute = parameters.get(keyword)
+        if attribute is None:
+            continue
         if isinstance(value, _PRIMITIVES):
             attributes[attribute] = value
         elif isinstance(value, (list, tuple)) and value and all(isinstance(item, str) for item in value):

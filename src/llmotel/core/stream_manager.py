@@ -61,18 +61,18 @@ class _HelperProxy(wrapt.ObjectProxy):  # type: ignore[misc,type-arg]
         try:
             result = self.__wrapped__.close()
         except BaseException:
-            self._self_raw._self_on_end()
+            self._self_raw._llmotel_end()
             raise
         if inspect.isawaitable(result):
             return self._self_close_async(result)
-        self._self_raw._self_on_end()
+        self._self_raw._llmotel_end()
         return result
 
     async def _self_close_async(self, closing: Any) -> Any:
         try:
             return await closing
         finally:
-            self._self_raw._self_on_end()
+            self._self_raw._llmotel_end()
 
     def __enter__(self) -> Any:
         self.__wrapped__.__enter__()
@@ -82,7 +82,7 @@ class _HelperProxy(wrapt.ObjectProxy):  # type: ignore[misc,type-arg]
         try:
             return self.__wrapped__.__exit__(*exc_info)
         finally:
-            self._self_raw._self_on_end()
+            self._self_raw._llmotel_end()
 
     async def __aenter__(self) -> Any:
         await self.__wrapped__.__aenter__()
@@ -92,7 +92,7 @@ class _HelperProxy(wrapt.ObjectProxy):  # type: ignore[misc,type-arg]
         try:
             return await self.__wrapped__.__aexit__(*exc_info)
         finally:
-            self._self_raw._self_on_end()
+            self._self_raw._llmotel_end()
 
 
 class _ManagerProxy(wrapt.ObjectProxy):  # type: ignore[misc,type-arg]
@@ -130,7 +130,7 @@ class _ManagerProxy(wrapt.ObjectProxy):  # type: ignore[misc,type-arg]
     def _self_end_helper(self) -> None:
         helper, self._self_helper = self._self_helper, None
         if helper is not None:
-            helper._self_raw._self_on_end()
+            helper._self_raw._llmotel_end()
 
 
 class SyncManagerProxy(_ManagerProxy):

@@ -14,10 +14,10 @@ from llmotel.providers import stainless
 from llmotel.providers.anthropic import sdk_spans
 
 # anthropic 2.x's messages API takes no temperature/top_p/top_k any more
-PARAMETERS: Parameters = (
-    ("max_tokens", semconv.GEN_AI_REQUEST_MAX_TOKENS),
-    ("stop_sequences", semconv.GEN_AI_REQUEST_STOP_SEQUENCES),
-)
+PARAMETERS: Parameters = {
+    "max_tokens": semconv.GEN_AI_REQUEST_MAX_TOKENS,
+    "stop_sequences": semconv.GEN_AI_REQUEST_STOP_SEQUENCES,
+}
 
 # clients of the same SDK that reach Claude through a cloud: each is priced and reported as its own provider
 _PROVIDER_OF_CLIENT = {

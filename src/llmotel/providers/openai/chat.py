@@ -18,16 +18,16 @@ from llmotel.providers.openai.common import (
 )
 from llmotel.providers.stainless import raw_response_mode
 
-PARAMETERS: Parameters = (
-    ("max_tokens", semconv.GEN_AI_REQUEST_MAX_TOKENS),
-    ("max_completion_tokens", semconv.GEN_AI_REQUEST_MAX_TOKENS),
-    ("temperature", semconv.GEN_AI_REQUEST_TEMPERATURE),
-    ("top_p", semconv.GEN_AI_REQUEST_TOP_P),
-    ("frequency_penalty", semconv.GEN_AI_REQUEST_FREQUENCY_PENALTY),
-    ("presence_penalty", semconv.GEN_AI_REQUEST_PRESENCE_PENALTY),
-    ("seed", semconv.GEN_AI_REQUEST_SEED),
-    ("stop", semconv.GEN_AI_REQUEST_STOP_SEQUENCES),
-)
+PARAMETERS: Parameters = {
+    "max_tokens": semconv.GEN_AI_REQUEST_MAX_TOKENS,
+    "max_completion_tokens": semconv.GEN_AI_REQUEST_MAX_TOKENS,
+    "temperature": semconv.GEN_AI_REQUEST_TEMPERATURE,
+    "top_p": semconv.GEN_AI_REQUEST_TOP_P,
+    "frequency_penalty": semconv.GEN_AI_REQUEST_FREQUENCY_PENALTY,
+    "presence_penalty": semconv.GEN_AI_REQUEST_PRESENCE_PENALTY,
+    "seed": semconv.GEN_AI_REQUEST_SEED,
+    "stop": semconv.GEN_AI_REQUEST_STOP_SEQUENCES,
+}
 
 
 @dataclass(slots=True)

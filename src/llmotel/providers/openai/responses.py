@@ -17,11 +17,11 @@ from llmotel.providers.openai.common import (
 )
 from llmotel.providers.stainless import raw_response_mode
 
-PARAMETERS: Parameters = (
-    ("max_output_tokens", semconv.GEN_AI_REQUEST_MAX_TOKENS),
-    ("temperature", semconv.GEN_AI_REQUEST_TEMPERATURE),
-    ("top_p", semconv.GEN_AI_REQUEST_TOP_P),
-)
+PARAMETERS: Parameters = {
+    "max_output_tokens": semconv.GEN_AI_REQUEST_MAX_TOKENS,
+    "temperature": semconv.GEN_AI_REQUEST_TEMPERATURE,
+    "top_p": semconv.GEN_AI_REQUEST_TOP_P,
+}
 
 # events that carry the final Response object, with usage
 _FINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed"})
