@@ -145,3 +145,15 @@ def test_captured_content_is_redacted_and_counted(monkeypatch, instrument, anthr
 def test_bad_redaction_setting_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="LLMOTEL_REDACTION"):
         Settings.from_env({"LLMOTEL_REDACTION": "paranoid"})
+
+
+def test_sampled_out_call_still_records_metrics_and_events(monkeypatch, instrument, openai_client) -> None:
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_off")
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "EVENT_ONLY")
+    telemetry = instrument()
+    completion = openai_client.chat.completions.create(model=GPT, messages=MESSAGES)
+    assert telemetry.spans() == []
+    assert point(telemetry.metrics()["gen_ai.client.operation.duration"]).count == 1
+    (event,) = telemetry.events("gen_ai.client.inference.operation.details")
+    assert event.attributes["gen_ai.response.id"] == completion.id
+    assert "<EMAIL>" in event.attributes["gen_ai.input.messages"]

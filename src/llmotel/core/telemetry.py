@@ -200,7 +200,8 @@ class Telemetry:
                 self._redactions.add(count, {semconv.LLMOTEL_REDACTION_ENTITY: entity})
         if not self.settings.capture.on_event:
             return
-        event_attributes: dict[str, Any] = dict(call.span.attributes or {})  # type: ignore[attr-defined]
+        # A span dropped by sampling is a NonRecordingSpan, with no attributes to copy: the event still goes out.
+        event_attributes: dict[str, Any] = dict(getattr(call.span, "attributes", None) or {})
         event_attributes.update(attributes)
         self._logger.emit(
             event_name=semconv.EVENT_INFERENCE_DETAILS,
