@@ -1,6 +1,8 @@
 # llmotel: one entry point for building and testing every part. `make help` lists the targets.
-#   make demo   - install and run the example app, instrumented with zero code changes, against the stand-in server
-#   make test   - every test and check (what CI runs)
+#   make demo          - build what is needed, start the native stack, run the instrumented example apps into it,
+#                        print a report read back from the backends (the stack keeps running: stack/down stops it)
+#   make demo-console  - just the instrumented example app against the stand-in server, spans printed to the console
+#   make test          - every test and check (what CI runs)
 SHELL := /bin/bash
 export LLMOTEL_CACHE ?= $(HOME)/.cache/llmotel
 export GOTOOLCHAIN := local
@@ -8,12 +10,14 @@ export CGO_ENABLED := 0
 # A Python with llmotel and its dev dependencies (virtualenv cached outside the clone), made on first use.
 export PYTHON ?= $(shell ./scripts/python-env.sh)
 
-.PHONY: help demo test test-python lint typecheck semconv-check
+.PHONY: help demo demo-console test test-python lint typecheck semconv-check
 
 help:
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-demo: ## run examples/chat_app.py under opentelemetry-instrument (stand-in server unless real API keys are set)
+demo: demo-stack ## the whole pipeline: build, start the native stack, run the example apps, print a report
+
+demo-console: ## run examples/chat_app.py under opentelemetry-instrument, spans to the console (no stack)
 	$(PYTHON) -m llmotel.cli demo
 
 include collector/collector.mk collector/processor/llmcostprocessor/cost.mk stack/stack.mk tests/privacy/privacy.mk \
