@@ -39,8 +39,8 @@ def test_entry_points_have_unique_names() -> None:
     assert "openai" not in names or not names["openai"].startswith("llmotel")
 
 
-def test_opentelemetry_instrument_zero_code(server, tmp_path: Path) -> None:
-    """The example app, unmodified, under opentelemetry-instrument: one span per call, exported to the console."""
+def run_example_app(server, **environment: str) -> str:
+    """examples/chat_app.py, unmodified, under opentelemetry-instrument with spans printed to stdout."""
     env = {
         **os.environ,
         "OPENAI_BASE_URL": server.openai_base_url,
@@ -50,8 +50,8 @@ def test_opentelemetry_instrument_zero_code(server, tmp_path: Path) -> None:
         "OTEL_TRACES_EXPORTER": "console",
         "OTEL_METRICS_EXPORTER": "none",
         "OTEL_LOGS_EXPORTER": "none",
-        "OTEL_SERVICE_NAME": "zero-code-test",
         "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "",
+        **environment,
     }
     instrument = Path(sys.executable).with_name("opentelemetry-instrument")
     result = subprocess.run(
@@ -62,38 +62,25 @@ def test_opentelemetry_instrument_zero_code(server, tmp_path: Path) -> None:
         timeout=120,
         check=True,
     )
-    spans = _console_spans(result.stdout)
+    return result.stdout
+
+
+def test_opentelemetry_instrument_zero_code(server) -> None:
+    """One span per call, including anthropic's (the SDK's own span is off)."""
+    stdout = run_example_app(server, OTEL_SERVICE_NAME="zero-code-test")
+    spans = _console_spans(stdout)
     names = [span["name"] for span in spans]
     assert names.count(f"chat {GPT}") == 3
     assert names.count("chat claude-haiku-4-5") == 2
-    assert "anthropic.messages.create" not in names  # the SDK's own span is off: one GenAI span per call
+    assert "anthropic.messages.create" not in names
     failed = [s for s in spans if s["name"] == "chat standin-error-429"]
     assert failed[0]["attributes"]["error.type"] == "openai.RateLimitError"
-    assert "standin-key" not in result.stdout
+    assert "standin-key" not in stdout
 
 
 def test_disabled_by_unique_name(server) -> None:
-    env = {
-        **os.environ,
-        "OPENAI_BASE_URL": server.openai_base_url,
-        "OPENAI_API_KEY": "standin-key",
-        "ANTHROPIC_BASE_URL": server.anthropic_base_url,
-        "ANTHROPIC_API_KEY": "standin-key",
-        "OTEL_TRACES_EXPORTER": "console",
-        "OTEL_METRICS_EXPORTER": "none",
-        "OTEL_LOGS_EXPORTER": "none",
-        "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "llmotel_openai",
-    }
-    instrument = Path(sys.executable).with_name("opentelemetry-instrument")
-    result = subprocess.run(
-        [str(instrument), sys.executable, str(ROOT / "examples" / "chat_app.py")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    names = [span["name"] for span in _console_spans(result.stdout)]
+    stdout = run_example_app(server, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS="llmotel_openai")
+    names = [span["name"] for span in _console_spans(stdout)]
     assert f"chat {GPT}" not in names
     assert names.count("chat claude-haiku-4-5") == 2
 

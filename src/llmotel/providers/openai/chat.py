@@ -11,12 +11,10 @@ from llmotel.core.adapter import Operation, Parameters, copy_parameters
 from llmotel.core.call import Call, InputContent, Message, Request
 from llmotel.core.content import parse_arguments, text_part, tool_call_part, tool_response_part
 from llmotel.providers.openai.common import (
-    endpoint,
+    chat_request,
     output_type,
     record_service,
-    request_service_tier,
 )
-from llmotel.providers.stainless import raw_response_mode
 
 PARAMETERS: Parameters = {
     "max_tokens": semconv.GEN_AI_REQUEST_MAX_TOKENS,
@@ -41,7 +39,6 @@ class _Choice:
 
 class ChatCompletions(Operation):
     def request(self, instance: Any, kwargs: Mapping[str, Any]) -> Request:
-        provider, address, port = endpoint(instance)
         attributes = copy_parameters(kwargs, PARAMETERS)
         stop = kwargs.get("stop")
         if isinstance(stop, str):
@@ -49,17 +46,8 @@ class ChatCompletions(Operation):
         choices = kwargs.get("n")
         if isinstance(choices, int) and choices != 1:
             attributes[semconv.GEN_AI_REQUEST_CHOICE_COUNT] = choices
-        kind = output_type(kwargs.get("response_format"))
-        if kind:
-            attributes[semconv.GEN_AI_OUTPUT_TYPE] = kind
-        request_service_tier(kwargs, attributes)
-        attributes[semconv.OPENAI_API_TYPE] = "chat_completions"
-        stream = kwargs.get("stream") is True
-        if stream:
-            attributes[semconv.GEN_AI_REQUEST_STREAM] = True
-        return Request(
-            "chat", provider, str(kwargs.get("model")), address, port, attributes, stream, raw_response_mode(kwargs)
-        )
+        output = output_type(kwargs.get("response_format"))
+        return chat_request(instance, kwargs, attributes, "chat_completions", output)
 
     def input_content(self, kwargs: Mapping[str, Any]) -> InputContent:
         messages = [_input_message(message) for message in kwargs.get("messages") or ()]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from llmotel import semconv
-from llmotel.core.call import Call
+from llmotel.core.call import Call, Request
 from llmotel.providers import stainless
 
 
@@ -25,10 +26,22 @@ def record_service(call: Call, response: Any) -> None:
         call.response_attributes[semconv.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
 
 
-def request_service_tier(kwargs: Any, attributes: dict[str, Any]) -> None:
+def chat_request(
+    instance: Any, kwargs: Mapping[str, Any], attributes: dict[str, Any], api_type: str, output: str | None
+) -> Request:
+    """The Request of a chat-like call (chat completions, responses) once its API-specific attributes are set."""
+    provider, address, port = endpoint(instance)
+    if output:
+        attributes[semconv.GEN_AI_OUTPUT_TYPE] = output
     tier = kwargs.get("service_tier")
     if isinstance(tier, str) and tier != "auto":
         attributes[semconv.OPENAI_REQUEST_SERVICE_TIER] = tier
+    attributes[semconv.OPENAI_API_TYPE] = api_type
+    stream = kwargs.get("stream") is True
+    if stream:
+        attributes[semconv.GEN_AI_REQUEST_STREAM] = True
+    model = str(kwargs.get("model"))
+    return Request("chat", provider, model, address, port, attributes, stream, stainless.raw_response_mode(kwargs))
 
 
 def output_type(response_format: Any) -> str | None:

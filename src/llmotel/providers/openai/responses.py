@@ -10,12 +10,10 @@ from llmotel.core.adapter import Operation, Parameters, copy_parameters
 from llmotel.core.call import Call, InputContent, Message, Request
 from llmotel.core.content import parse_arguments, text_part, tool_call_part, tool_response_part
 from llmotel.providers.openai.common import (
-    endpoint,
+    chat_request,
     output_type,
     record_service,
-    request_service_tier,
 )
-from llmotel.providers.stainless import raw_response_mode
 
 PARAMETERS: Parameters = {
     "max_output_tokens": semconv.GEN_AI_REQUEST_MAX_TOKENS,
@@ -31,27 +29,17 @@ _INCOMPLETE_REASONS = {"max_output_tokens": "length", "content_filter": "content
 
 class Responses(Operation):
     def request(self, instance: Any, kwargs: Mapping[str, Any]) -> Request:
-        provider, address, port = endpoint(instance)
         attributes = copy_parameters(kwargs, PARAMETERS)
         text = kwargs.get("text")
         kind = output_type(text.get("format")) if isinstance(text, dict) else None
         if kwargs.get("text_format") is not None and isinstance(kwargs.get("text_format"), type):
             kind = "json"
-        if kind:
-            attributes[semconv.GEN_AI_OUTPUT_TYPE] = kind
         conversation = kwargs.get("conversation")
         if isinstance(conversation, dict):
             conversation = conversation.get("id")
         if isinstance(conversation, str):
             attributes[semconv.GEN_AI_CONVERSATION_ID] = conversation
-        request_service_tier(kwargs, attributes)
-        attributes[semconv.OPENAI_API_TYPE] = "responses"
-        stream = kwargs.get("stream") is True
-        if stream:
-            attributes[semconv.GEN_AI_REQUEST_STREAM] = True
-        return Request(
-            "chat", provider, str(kwargs.get("model")), address, port, attributes, stream, raw_response_mode(kwargs)
-        )
+        return chat_request(instance, kwargs, attributes, "responses", kind)
 
     def input_content(self, kwargs: Mapping[str, Any]) -> InputContent:
         content = InputContent()
