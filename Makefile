@@ -9,6 +9,9 @@ export GOTOOLCHAIN := local
 export CGO_ENABLED := 0
 # A Python with llmotel and its dev dependencies (virtualenv cached outside the clone), made on first use.
 export PYTHON ?= $(shell ./scripts/python-env.sh)
+ifeq ($(PYTHON),)
+$(error scripts/python-env.sh could not make the Python environment; run it by hand to see why)
+endif
 
 .PHONY: help demo demo-console test test-python lint typecheck semconv-check
 

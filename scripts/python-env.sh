@@ -19,6 +19,7 @@ if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
 fi
 # The checkout may have moved (CI clones afresh): re-point the editable install, which is quick and offline.
 if ! "$venv/bin/python" -c "import llmotel, sys; sys.exit(0 if llmotel.__file__.startswith('$root/') else 1)" 2>/dev/null; then
-  "$venv/bin/pip" install --quiet --no-deps --no-build-isolation -e "$root" >&2
+  "$venv/bin/pip" install --quiet --no-deps --no-build-isolation -e "$root" >&2 2>/dev/null \
+    || "$venv/bin/pip" install --quiet --no-deps -e "$root" >&2
 fi
 echo "$venv/bin/python"
