@@ -16,7 +16,8 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import AsyncGenerator, Callable, Generator, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar, cast
 
 from opentelemetry import context as otel_context
@@ -32,6 +33,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _TRACER_SCOPE = "llmotel.tracing"
 
+# (template, its open `with` block) per context, innermost last
+_open_blocks: ContextVar[tuple[tuple[GenAISpan, AbstractContextManager[Span]], ...]] = ContextVar(
+    "llmotel_open_blocks", default=()
+)
+
 
 class GenAISpan:
     """A span template: used as `with` it opens one span, used as a decorator it opens one per call."""
@@ -41,7 +47,6 @@ class GenAISpan:
         self.name = name
         self.kind = kind
         self.attributes = {semconv.GEN_AI_OPERATION_NAME: operation, **attributes}
-        self._active: list[Any] = []
 
     def _start(self) -> Span:
         attributes = dict(self.attributes)
@@ -65,11 +70,17 @@ class GenAISpan:
 
     def __enter__(self) -> Span:
         manager = self._span()
-        self._active.append(manager)
-        return manager.__enter__()
+        span = manager.__enter__()
+        _open_blocks.set((*_open_blocks.get(), (self, manager)))
+        return span
 
     def __exit__(self, *exc_info: Any) -> Any:
-        return self._active.pop().__exit__(*exc_info)
+        # The innermost block this template opened in this context: a template shared by threads or tasks
+        # (a module-level `agent = invoke_agent(...)`) keeps each one's blocks apart.
+        blocks = _open_blocks.get()
+        index = max(i for i, (template, _) in enumerate(blocks) if template is self)
+        _open_blocks.set(blocks[:index] + blocks[index + 1 :])
+        return blocks[index][1].__exit__(*exc_info)
 
     def __call__(self, function: F) -> F:
         if inspect.isasyncgenfunction(function):

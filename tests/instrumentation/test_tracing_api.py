@@ -109,3 +109,29 @@ def test_conversation_scope_on_spans_not_metrics(telemetry: Telemetry, openai_cl
         for data_point in points:
             assert "user.id" not in data_point.attributes
             assert "gen_ai.conversation.id" not in data_point.attributes
+
+
+async def test_shared_template_keeps_concurrent_blocks_apart(tracer_provider: Telemetry) -> None:
+    """One module-level template used by two tasks at once: each `with` ends its own span."""
+    shared = llmotel.invoke_agent("shared")
+    a_entered, b_entered = asyncio.Event(), asyncio.Event()
+    spans: dict[str, int] = {}
+
+    async def first() -> None:
+        with shared as span:
+            spans["first"] = span.get_span_context().span_id
+            a_entered.set()
+            await b_entered.wait()
+        # leaves first, while the second task's block is still open
+
+    async def second() -> None:
+        await a_entered.wait()
+        with shared as span:
+            spans["second"] = span.get_span_context().span_id
+            b_entered.set()
+            await asyncio.sleep(0.01)
+            assert span.is_recording()  # not ended by the other task's exit
+
+    await asyncio.gather(first(), second())
+    ended = {span.context.span_id for span in tracer_provider.spans()}
+    assert ended == {spans["first"], spans["second"]}
