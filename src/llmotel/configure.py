@@ -15,15 +15,15 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type:
 from llmotel.core.errors import logger
 
 
-def instrumentors() -> list[BaseInstrumentor]:
-    """llmotel's instrumentors for the libraries that are installed."""
+def instrumentors() -> dict[str, BaseInstrumentor]:
+    """llmotel's instrumentors, by entry-point name (`llmotel_openai`, ...)."""
     from importlib.metadata import entry_points
 
-    found: list[BaseInstrumentor] = []
-    for entry_point in entry_points(group="opentelemetry_instrumentor"):
-        if entry_point.name.startswith("llmotel_"):
-            found.append(entry_point.load()())
-    return found
+    return {
+        entry_point.name: entry_point.load()()
+        for entry_point in entry_points(group="opentelemetry_instrumentor")
+        if entry_point.name.startswith("llmotel_")
+    }
 
 
 def setup(
@@ -47,14 +47,9 @@ def setup(
     OpenTelemetryConfigurator().configure()  # type: ignore[no-untyped-call]
     wanted = set(instrument) if instrument is not None else None
     disabled = {name.strip() for name in os.environ.get("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "").split(",")}
-    for instrumentor in instrumentors():
-        name = _entry_name(instrumentor)
+    for name, instrumentor in instrumentors().items():
         if name in disabled or (wanted is not None and name not in wanted):
             continue
         if not instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.instrument()
             logger.debug("llmotel: instrumented %s", name)
-
-
-def _entry_name(instrumentor: BaseInstrumentor) -> str:
-    return "llmotel_" + type(instrumentor).__module__.rsplit(".", 1)[-1]
