@@ -31,7 +31,7 @@ test: lint typecheck semconv-check test-python test-cost test-collector test-sta
 
 lint: ## ruff check and format check of the Python code
 	$(PYTHON) -m ruff check src tests examples semconv benchmarks
-	$(PYTHON) -m ruff format --check src/llmotel/core src/llmotel/providers src/llmotel/tracing.py src/llmotel/configure.py src/llmotel/cli.py
+	$(PYTHON) -m ruff format --check src/llmotel/core src/llmotel/providers src/llmotel/frameworks src/llmotel/standin src/llmotel/tracing.py src/llmotel/configure.py src/llmotel/cli.py
 
 typecheck: ## mypy (strict) on the public API and core
 	$(PYTHON) -m mypy src/llmotel

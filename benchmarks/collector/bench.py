@@ -32,11 +32,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "collector"))
 
-from genai import chat_span, messages, traces_request  # noqa: E402
 from opentelemetry.proto.trace.v1.trace_pb2 import Span  # noqa: E402
-from otlp_sink import OtlpSink  # noqa: E402
 
 from conftest import CONFIG_DIR, PRICE_TABLE, TOKEN, free_port  # noqa: E402
+from genai import chat_span, messages, traces_request  # noqa: E402
+from otlp_sink import OtlpSink  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 BAR = 0.5  # the full pipeline must keep at least half of pass-through throughput

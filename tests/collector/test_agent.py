@@ -9,11 +9,11 @@ import urllib.error
 from pathlib import Path
 
 import pytest
-from genai import chat_span, post, traces_request
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
-from otlp_sink import OtlpSink, wait_for
 
 from conftest import TOKEN, Agent, Collector, Gateway, free_port
+from genai import chat_span, post, traces_request
+from otlp_sink import OtlpSink, wait_for
 
 # gpt-4o-mini, 10k input (2k cached), 1k output: see test_gateway.COST_CASES.
 UNIT_COST = 0.00195

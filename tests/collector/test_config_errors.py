@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
-from genai import chat_span, post, traces_request
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
-from otlp_sink import OtlpSink, wait_for
 
 from conftest import CONFIG_DIR, PRICE_TABLE, TOKEN, Collector, Gateway
+from genai import chat_span, post, traces_request
+from otlp_sink import OtlpSink, wait_for
 
 GPT_4O_MINI_ROW = "      - effective_from: 2024-07-18\n        input: 0.15\n"
 

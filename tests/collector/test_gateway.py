@@ -10,15 +10,15 @@ from typing import Any
 
 import grpc
 import pytest
-from genai import chat_span, inference_event, messages, post, traces_request
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 from opentelemetry.proto.metrics.v1 import metrics_pb2
+
+from conftest import TOKEN, Collector, Gateway
+from genai import chat_span, inference_event, messages, post, traces_request
 from otlp_sink import OtlpSink, ReceivedSpan, any_value, wait_for
 from otlp_sink import attrs as attrs_of
 from pii_samples import negatives, positives
-
-from conftest import TOKEN, Collector, Gateway
 
 COST_KEYS = (
     "llmotel.cost.total_usd",

@@ -6,12 +6,14 @@ capture and semconv-mode environment a test sets is what the instrumentation rea
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import anthropic
 import openai
 import pytest
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
@@ -24,6 +26,15 @@ from llm_support import API_KEY, Telemetry
 from llmotel.providers.anthropic import AnthropicInstrumentor
 from llmotel.providers.openai import OpenAIInstrumentor
 from llmotel.standin import StandinServer
+
+
+@pytest.fixture
+def young_heap() -> Iterator[None]:
+    """Full collections scan only what the test allocated: the SDKs' type modules make each one take ~0.3 s.
+    Modules that collect garbage per test use it: `pytestmark = pytest.mark.usefixtures("young_heap")`."""
+    gc.freeze()
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(scope="session")
@@ -39,11 +50,12 @@ def server(standin: StandinServer) -> StandinServer:
 
 
 @pytest.fixture
-def instrument() -> Iterator[Callable[[], Telemetry]]:
-    """Call to instrument openai and anthropic (after setting any environment the test needs)."""
+def instrument() -> Iterator[Callable[..., Telemetry]]:
+    """Call to instrument (after setting any environment the test needs): `instrument()` instruments openai and
+    anthropic, `instrument(CohereInstrumentor(), ...)` exactly the instrumentors given; undone after the test."""
     instrumentors: list[Any] = []
 
-    def start() -> Telemetry:
+    def start(*chosen: BaseInstrumentor) -> Telemetry:
         spans = InMemorySpanExporter()
         tracer_provider = TracerProvider()
         tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
@@ -52,7 +64,7 @@ def instrument() -> Iterator[Callable[[], Telemetry]]:
         logs = InMemoryLogRecordExporter()
         logger_provider = LoggerProvider()
         logger_provider.add_log_record_processor(SimpleLogRecordProcessor(logs))
-        for instrumentor in (OpenAIInstrumentor(), AnthropicInstrumentor()):
+        for instrumentor in chosen or (OpenAIInstrumentor(), AnthropicInstrumentor()):
             instrumentor.instrument(
                 tracer_provider=tracer_provider, meter_provider=meter_provider, logger_provider=logger_provider
             )

@@ -15,9 +15,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "stack"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from launcher import Stack
+
 from backends import Loki, Prometheus
 from genai_telemetry import SentTelemetry, send
-from launcher import Stack
 from trace_sink import TraceSink
 
 

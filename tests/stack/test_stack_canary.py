@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backends import Loki, Prometheus, get_json, wait_for
 from demo import REPO_ROOT, LLMEndpoints, instrumented_env, run_instrumented
 from launcher import Stack
+
+from backends import Loki, Prometheus, get_json, wait_for
+from llmotel.standin import StandinServer
 from test_stack_pipeline import _by_label, _wait_equal
 from trace_sink import ReceivedSpan, TraceSink
-
-from llmotel.standin import StandinServer
 
 CORPUS = REPO_ROOT / "tests" / "privacy" / "corpus" / "positives.jsonl"
 # Entities every layer must catch without context words: the structured ones. Context-bound

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from backends import Loki, Prometheus, wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -10,6 +10,8 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
+from launcher import Stack
+
 from backends import Loki, Prometheus, wait_for
 from genai_telemetry import (
     ENVIRONMENT,
@@ -20,7 +22,6 @@ from genai_telemetry import (
     expected_cost_usd,
     is_priced,
 )
-from launcher import Stack
 from trace_sink import ReceivedSpan, TraceSink
 
 SELECTOR = f'service_name="{SERVICE_NAME}", deployment_environment_name="{ENVIRONMENT}"'

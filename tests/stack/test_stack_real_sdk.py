@@ -19,10 +19,13 @@ from typing import Any
 
 import pytest
 import yaml
-from backends import Loki, Prometheus, wait_for
 from demo import EXAMPLES_DIR, AppRun, LLMEndpoints, instrumented_env, run_instrumented
-from genai_telemetry import PRICE_TABLE, Call, expected_cost_usd
 from launcher import Stack
+
+from backends import Loki, Prometheus, wait_for
+from genai_telemetry import PRICE_TABLE, Call, expected_cost_usd
+from llmotel.standin import StandinServer
+from llmotel.standin.server import RecordedRequest
 from test_stack_dashboards import (
     EXECUTABLE,
     QUERIES,
@@ -34,9 +37,6 @@ from test_stack_dashboards import (
 )
 from test_stack_pipeline import _by_label, _wait_equal
 from trace_sink import ReceivedSpan, TraceSink
-
-from llmotel.standin import StandinServer
-from llmotel.standin.server import RecordedRequest
 
 ENVIRONMENT = "e2e-real-sdk"
 # The documented stand-in reply: the first 7 words of this opening with the request model as the 7th.

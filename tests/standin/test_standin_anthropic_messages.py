@@ -16,10 +16,10 @@ from anthropic.types import (
     ToolParam,
     ToolUseBlock,
 )
-from standin_support import CLAUDE, CLAUDE_SNAPSHOT
 
 from llmotel.standin import StandinServer
 from llmotel.standin.anthropic_api import THINKING_TEXT
+from standin_support import CLAUDE, CLAUDE_SNAPSHOT
 
 REPLY = "Hello from the llmotel stand-in model claude-haiku-4-5"
 MESSAGES: list[MessageParam] = [{"role": "user", "content": "Say hello to the tests"}]

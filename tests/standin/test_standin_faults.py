@@ -9,9 +9,9 @@ import anthropic
 import httpx2
 import openai
 import pytest
-from standin_support import CHAT_MESSAGES, CLAUDE, CLAUDE_MESSAGES, GPT
 
 from llmotel.standin import StandinServer
+from standin_support import CHAT_MESSAGES, CLAUDE, CLAUDE_MESSAGES, GPT
 
 
 def scenario(name: str) -> dict[str, str]:

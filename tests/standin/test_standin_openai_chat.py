@@ -8,9 +8,9 @@ import openai
 import pydantic
 import pytest
 from openai.types.chat import ChatCompletionFunctionToolParam, ChatCompletionMessageParam
-from standin_support import GPT, GPT_SNAPSHOT
 
 from llmotel.standin import StandinServer
+from standin_support import GPT, GPT_SNAPSHOT
 
 PROMPT: list[ChatCompletionMessageParam] = [
     {"role": "system", "content": "You are terse."},

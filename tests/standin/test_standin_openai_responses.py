@@ -7,9 +7,9 @@ import json
 import openai
 import pydantic
 from openai.types.responses import FunctionToolParam
-from standin_support import GPT, GPT_SNAPSHOT
 
 from llmotel.standin import StandinServer
+from standin_support import GPT, GPT_SNAPSHOT
 
 REPLY = "Hello from the llmotel stand-in model gpt-4o-mini"
 WEATHER_TOOL: FunctionToolParam = {

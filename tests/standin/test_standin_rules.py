@@ -8,11 +8,11 @@ import sys
 from typing import Any
 
 import pytest
-from standin_support import cli_environment
 
 from llmotel.standin.accounting import even_pieces, reply_text, truncate_words, word_pieces
 from llmotel.standin.directives import DirectiveError, Directives, parse_directives
 from llmotel.standin.schema_sample import sample_json
+from standin_support import cli_environment
 
 
 @pytest.mark.parametrize(

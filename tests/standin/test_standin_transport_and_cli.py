@@ -9,9 +9,9 @@ import anthropic
 import httpx2
 import openai
 import pytest
-from standin_support import CHAT_MESSAGES, CLAUDE, CLAUDE_MESSAGES, GPT, cli_environment
 
 from llmotel.standin.transport import AsyncStandinTransport, StandinTransport
+from standin_support import CHAT_MESSAGES, CLAUDE, CLAUDE_MESSAGES, GPT, cli_environment
 
 
 def test_sync_transport_serves_both_clients_without_a_socket() -> None:

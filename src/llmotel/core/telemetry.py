@@ -23,6 +23,9 @@ from llmotel.version import __version__
 _SUPPRESS_KEY = (
     otel_context._SUPPRESS_INSTRUMENTATION_KEY
 )  # the key opentelemetry-instrumentation's suppress_instrumentation() sets
+# Set while an instrumented SDK method runs. A library that calls another instrumented library (LiteLLM calling
+# openai, a cloud SDK wrapping another) makes one logical call: only the outermost records it.
+_IN_CALL_KEY = otel_context.create_key("llmotel-genai-call")
 
 
 class Telemetry:
@@ -70,7 +73,7 @@ class Telemetry:
 
     def begin(self, operation: Operation, instance: Any, kwargs: Mapping[str, Any]) -> tuple[Call, Request] | None:
         """Start the span for a call; None when instrumentation is suppressed or llmotel itself failed."""
-        if otel_context.get_value(_SUPPRESS_KEY):
+        if otel_context.get_value(_SUPPRESS_KEY) or otel_context.get_value(_IN_CALL_KEY):
             return None
         try:
             request = operation.request(instance, kwargs)
@@ -116,8 +119,9 @@ class Telemetry:
             report_internal_error("fail")
 
     def context_with(self, call: Call) -> otel_context.Context:
-        """Context in which the SDK's own work (HTTP spans, retries) nests under the call's span."""
-        return set_span_in_context(call.span)
+        """Context in which the SDK's own work (HTTP spans, retries) nests under the call's span, and in which
+        nested instrumented calls are not recorded again."""
+        return otel_context.set_value(_IN_CALL_KEY, True, set_span_in_context(call.span))
 
     # -- writing ------------------------------------------------------------------------------------------------------
 

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .anthropic_api import anthropic_response
 from .body import JSON_CONTENT_TYPE, Reply, encode_json
 from .exchange import RequestBody
 from .openai_api import openai_response
 
+WireResponder = Callable[[str, RequestBody, Mapping[str, str]], Reply]
+
 ANTHROPIC_PATH_PREFIX = "/v1/messages"
+
+# Path prefix -> the wire format answering it, first match wins; anything else is answered as OpenAI (whose paths
+# include Azure's /openai/... forms). One line per wire format.
+ROUTES: tuple[tuple[str, WireResponder], ...] = ((ANTHROPIC_PATH_PREFIX, anthropic_response),)
 
 
 def respond(method: str, path: str, body: RequestBody, headers: Mapping[str, str]) -> Reply:
-    """Route by path: /v1/messages... to the Anthropic format, everything else to the OpenAI format."""
+    """Route by path prefix (ROUTES), everything else to the OpenAI format."""
     if method != "POST":
         message = f"The stand-in answers POST only, not {method} {path}."
         return Reply(405, {"content-type": JSON_CONTENT_TYPE}, encode_json({"error": {"message": message}}))
-    if path.startswith(ANTHROPIC_PATH_PREFIX):
-        return anthropic_response(path, body, headers)
+    for prefix, wire_response in ROUTES:
+        if path.startswith(prefix):
+            return wire_response(path, body, headers)
     return openai_response(path, body, headers)
