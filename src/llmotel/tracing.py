@@ -22,7 +22,7 @@ from typing import Any, TypeVar, cast
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 
 from llmotel import semconv
 from llmotel.core.errors import error_type
@@ -48,17 +48,21 @@ class GenAISpan:
         self.kind = kind
         self.attributes = {semconv.GEN_AI_OPERATION_NAME: operation, **attributes}
 
-    def _start(self) -> Span:
+    def start(self, tracer: Tracer | None = None, context: otel_context.Context | None = None) -> Span:
+        """Open one span, not made current; end it with `finish`. For integrations whose framework reports the
+        start and end of a run as callbacks (they pass their instrumentor's tracer and the parent's context)."""
         attributes = dict(self.attributes)
         scope = current_scope()
         if scope:
             attributes.update(scope)
-        tracer = trace.get_tracer(_TRACER_SCOPE, __version__)
-        return tracer.start_span(f"{self.operation} {self.name}", kind=self.kind, attributes=attributes)
+        tracer = tracer or trace.get_tracer(_TRACER_SCOPE, __version__)
+        return tracer.start_span(
+            f"{self.operation} {self.name}", context=context, kind=self.kind, attributes=attributes
+        )
 
     @contextmanager
     def _span(self) -> Iterator[Span]:
-        span = self._start()
+        span = self.start()
         try:
             with trace.use_span(span, end_on_exit=False, record_exception=False, set_status_on_exception=False):
                 yield span
@@ -106,7 +110,7 @@ class GenAISpan:
     def _wrap_generator(self, function: Callable[..., Generator[Any, Any, Any]]) -> Callable[..., Any]:
         @functools.wraps(function)
         def run(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-            span = self._start()
+            span = self.start()
             generator = function(*args, **kwargs)
             to_send: Any = None
             try:
@@ -133,7 +137,7 @@ class GenAISpan:
     def _wrap_async_generator(self, function: Callable[..., AsyncGenerator[Any, Any]]) -> Callable[..., Any]:
         @functools.wraps(function)
         async def run(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
-            span = self._start()
+            span = self.start()
             generator = function(*args, **kwargs)
             to_send: Any = None
             try:
@@ -162,6 +166,13 @@ def _fail(span: Span, exc: BaseException) -> None:
     kind = error_type(exc)
     span.set_attribute(semconv.ERROR_TYPE, kind)
     span.set_status(Status(StatusCode.ERROR, kind))
+
+
+def finish(span: Span, error: BaseException | None = None) -> None:
+    """End a span opened with `GenAISpan.start`, marked failed with `error.type` when `error` is given."""
+    if error is not None:
+        _fail(span, error)
+    span.end()
 
 
 def invoke_workflow(name: str) -> GenAISpan:
