@@ -39,6 +39,36 @@ def test_entry_points_have_unique_names() -> None:
     assert "openai" not in names or not names["openai"].startswith("llmotel")
 
 
+LAZY_PATCHING = """
+import sys
+from wrapt import FunctionWrapper
+from llmotel.providers.openai import OpenAIInstrumentor
+instrumentor = OpenAIInstrumentor()
+instrumentor.instrument()
+assert "openai" not in sys.modules, "instrument() imported the SDK"
+from openai.resources.chat.completions.completions import Completions
+assert isinstance(vars(Completions)["create"], FunctionWrapper), "importing the SDK did not patch it"
+instrumentor.uninstrument()
+assert not isinstance(vars(Completions)["create"], FunctionWrapper)
+"""
+
+NO_PATCH_AFTER_UNINSTRUMENT = """
+from wrapt import FunctionWrapper
+from llmotel.providers.openai import OpenAIInstrumentor
+instrumentor = OpenAIInstrumentor()
+instrumentor.instrument()
+instrumentor.uninstrument()
+from openai.resources.chat.completions.completions import Completions
+assert not isinstance(vars(Completions)["create"], FunctionWrapper), "an uninstrumented hook patched the SDK"
+"""
+
+
+@pytest.mark.parametrize("script", [LAZY_PATCHING, NO_PATCH_AFTER_UNINSTRUMENT], ids=["patched-on-import", "inert"])
+def test_patches_wait_for_the_application_to_import_the_sdk(script: str) -> None:
+    """instrument() never imports an SDK (startup stays fast with many installed); the import patches it."""
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+
+
 def run_example_app(server, **environment: str) -> str:
     """examples/chat_app.py, unmodified, under opentelemetry-instrument with spans printed to stdout."""
     env = {

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from opentelemetry.instrumentation.utils import unwrap
-from wrapt import wrap_function_wrapper
-
 from llmotel.core.instrumentor import GenAIInstrumentor, Patch
 from llmotel.providers.anthropic import sdk_spans
 from llmotel.providers.anthropic.messages import Messages
@@ -33,15 +30,8 @@ class AnthropicInstrumentor(GenAIInstrumentor):
             Patch(_MESSAGES, "AsyncMessages.create", create, is_async=True),
             Patch(_MESSAGES, "Messages.stream", helper, stream_manager=True),
             Patch(_MESSAGES, "AsyncMessages.stream", helper, is_async=True, stream_manager=True),
+            Patch(_BASE_CLIENT, "BaseClient._set_open_telemetry", None, wrapper=sdk_spans.on_set_open_telemetry),
         ]
-
-    def _after_instrument(self) -> None:
-        wrap_function_wrapper(_BASE_CLIENT, "BaseClient._set_open_telemetry", sdk_spans.on_set_open_telemetry)
-
-    def _after_uninstrument(self) -> None:
-        from anthropic._base_client import BaseClient
-
-        unwrap(BaseClient, "_set_open_telemetry")
 
 
 __all__ = ["AnthropicInstrumentor"]
