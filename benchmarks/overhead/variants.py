@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from opentelemetry.instrumentation.genai.openai import OpenAIInstrumentor as OfficialOpenAIInstrumentor
-
 from llmotel.providers.openai import OpenAIInstrumentor as LlmotelOpenAIInstrumentor
 
 from .floor import FloorInstrumentation
@@ -86,6 +84,9 @@ def _attributes() -> dict[int, tuple[Any, dict[str, Any]]]:
 
 def make_switches(pipeline: Pipeline) -> dict[str, Switch]:
     """One switch per variant, all off. Call before any timing: it imports what the instrumentations import."""
+    # only the benchmark venv has the official instrumentation; the per-provider benchmark uses capture() alone
+    from opentelemetry.instrumentation.genai.openai import OpenAIInstrumentor as OfficialOpenAIInstrumentor
+
     floor = FloorInstrumentation(pipeline.tracer_provider, pipeline.meter_provider)
     llmotel = LlmotelOpenAIInstrumentor()
     official = OfficialOpenAIInstrumentor()
