@@ -141,7 +141,7 @@ def http_module(case: ProviderCase) -> ModuleType:
     return importlib.import_module(case.http)
 
 
-# -- the cases ----------------------------------------------------------------------------------------------------------
+# -- the cases ---------------------------------------------------------------------------------------------------------
 
 _CHAT = [{"role": "user", "content": PROMPT}]
 
