@@ -11,6 +11,7 @@ added CPU time at most 1.25x the floor's. OpenAI runs in the same rounds as the 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -100,8 +101,6 @@ def run(cases: list[ProviderCase], rounds: int, block_sets: int, calls_per_block
                 item.call()
             switch.off()
     pipeline.flush()
-    import gc
-
     gc.collect()
     gc.freeze()
     order = random.Random(seed)
