@@ -34,7 +34,7 @@ def input_message(message: Any) -> Message:
 
 
 def content_parts(content: Any) -> list[dict[str, Any]]:
-    if content is None:
+    if content is None or content == "":  # an assistant turn that only calls tools
         return []
     if isinstance(content, str):
         return [text_part(content)]
