@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import array
-import base64
-import hashlib
-import random
-import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from .accounting import content_text, count_words, last_user_text, reasoning_tokens, response_model
@@ -28,6 +24,7 @@ from .exchange import (
     serve,
 )
 from .tools import AUTO, NONE, REQUIRED, ToolSpec, tools_to_call
+from .vectors import float32_base64, unit_vector
 
 SYSTEM_FINGERPRINT = "fp_standin0001"
 STREAM_ERROR_MESSAGE = "Stand-in scenario error-event: the server had an error while streaming."
@@ -117,7 +114,24 @@ def _tool_choice(choice: object) -> str:
 # --- chat completions ---------------------------------------------------------------------------------------
 
 
-def _chat(request: dict[str, Any], directives: Directives) -> Reply:
+@dataclass(frozen=True)
+class ChatDialect:
+    """How an OpenAI-compatible provider's chat completions differ from OpenAI's on the wire."""
+
+    # fields added to the usage object (Groq's timings)
+    usage_extras: Mapping[str, Any] = field(default_factory=dict)
+    # Streams: the fields that carry the usage on the last finish chunk, sent whether or not stream_options asks
+    # (Mistral: {"usage": ...}; Groq: {"x_groq": {"usage": ...}}). None: OpenAI's include_usage chunk only.
+    stream_usage: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # Streams: each tool call in one delta with its whole arguments (Mistral), not as argument fragments
+    whole_tool_calls: bool = False
+
+
+OPENAI_CHAT = ChatDialect()
+
+
+def chat_completion(request: dict[str, Any], directives: Directives, dialect: ChatDialect = OPENAI_CHAT) -> Reply:
+    """POST /v1/chat/completions in OpenAI's format, or in an OpenAI-compatible provider's `dialect`."""
     model = required_string(request, "model")
     messages = required_objects(request, "messages")
     choices = optional_int(request, "n") or 1
@@ -154,6 +168,7 @@ def _chat(request: dict[str, Any], directives: Directives) -> Reply:
             "accepted_prediction_tokens": 0,
             "rejected_prediction_tokens": 0,
         },
+        **dialect.usage_extras,
     }
     envelope = {
         "id": new_id("chatcmpl-"),
@@ -166,7 +181,16 @@ def _chat(request: dict[str, Any], directives: Directives) -> Reply:
     if request.get("stream"):
         options = request.get("stream_options")
         include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
-        chunks = _chat_chunks(envelope, answer, choices, finish_reason, usage if include_usage else None)
+        finish_fields = dialect.stream_usage(usage) if dialect.stream_usage is not None else {}
+        chunks = _chat_chunks(
+            envelope,
+            answer,
+            choices,
+            finish_reason,
+            usage if include_usage else None,
+            finish_fields,
+            dialect.whole_tool_calls,
+        )
         return Reply(200, _headers(SSE_CONTENT_TYPE), ChunkStream(chunks))
     call_ids = [new_id("call_") for _ in answer.tool_calls]
     message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None, "annotations": []}
@@ -195,6 +219,8 @@ def _chat_chunks(
     choices: int,
     finish_reason: str,
     usage: dict[str, Any] | None,
+    finish_fields: dict[str, Any],
+    whole_tool_calls: bool,
 ) -> Iterator[bytes]:
     """The chunk sequence of the real API: role, content (or tool-call) deltas, finish, usage, [DONE]."""
     template = {**envelope, "object": "chat.completion.chunk"}
@@ -211,17 +237,21 @@ def _chat_chunks(
 
     deltas: list[dict[str, Any]] = [{"role": "assistant", "content": None if answer.tool_calls else ""}]
     for position, (call, pieces) in enumerate(zip(answer.tool_calls, answer.tool_pieces, strict=True)):
-        function = {"name": call.name, "arguments": ""}
+        function = {"name": call.name, "arguments": call.arguments if whole_tool_calls else ""}
         deltas.append(
             {"tool_calls": [{"index": position, "id": new_id("call_"), "type": "function", "function": function}]}
         )
-        deltas.extend({"tool_calls": [{"index": position, "function": {"arguments": piece}}]} for piece in pieces)
+        if not whole_tool_calls:
+            deltas.extend({"tool_calls": [{"index": position, "function": {"arguments": piece}}]} for piece in pieces)
     deltas.extend({"content": piece} for piece in answer.pieces)
     for delta in deltas:
         for index in range(choices):
             yield chunk(index, delta)
-    for index in range(choices):
+    for index in range(choices - 1 if finish_fields else choices):
         yield chunk(index, {}, finish_reason)
+    if finish_fields:
+        last = {"index": choices - 1, "delta": {}, "logprobs": None, "finish_reason": finish_reason}
+        yield sse_event({**template, "choices": [last], **finish_fields})
     if usage is not None:
         yield sse_event({**template, "choices": [], "usage": usage})
     yield _DONE
@@ -379,7 +409,7 @@ def _response_events(response: dict[str, Any], answer: Answer) -> Iterator[bytes
 # --- embeddings ---------------------------------------------------------------------------------------------
 
 
-def _embeddings(request: dict[str, Any], directives: Directives) -> Reply:
+def embeddings(request: dict[str, Any], directives: Directives) -> Reply:
     model = required_string(request, "model")
     inputs = request.get("input")
     if isinstance(inputs, str) or (isinstance(inputs, list) and inputs and isinstance(inputs[0], int)):
@@ -393,8 +423,8 @@ def _embeddings(request: dict[str, Any], directives: Directives) -> Reply:
     for index, item in enumerate(inputs):
         # Token arrays count one token per entry; text counts words.
         tokens += count_words(item) if isinstance(item, str) else len(item)
-        vector = _embedding(repr(item), dimensions)
-        encoded: object = base64.b64encode(_float32_bytes(vector)).decode() if as_base64 else vector
+        vector = unit_vector(repr(item), dimensions)
+        encoded: object = float32_base64(vector) if as_base64 else vector
         data.append({"object": "embedding", "index": index, "embedding": encoded})
     body = {
         "object": "list",
@@ -405,28 +435,13 @@ def _embeddings(request: dict[str, Any], directives: Directives) -> Reply:
     return Reply(200, _headers(JSON_CONTENT_TYPE), encode_json(body))
 
 
-def _embedding(text: str, dimensions: int) -> list[float]:
-    """A unit vector seeded by the input, so equal inputs embed equally."""
-    rng = random.Random(hashlib.sha256(text.encode()).digest())
-    vector = [rng.gauss(0.0, 1.0) for _ in range(dimensions)]
-    norm = sum(value * value for value in vector) ** 0.5
-    return [value / norm for value in vector]
-
-
-def _float32_bytes(vector: list[float]) -> bytes:
-    packed = array.array("f", vector)
-    if sys.byteorder == "big":
-        packed.byteswap()
-    return packed.tobytes()
-
-
 _MALFORMED_EVENT = b"data: {malformed\n\n"
 _CHAT_STREAM_ERROR = sse_event(
     {"error": {"message": STREAM_ERROR_MESSAGE, "type": "server_error", "param": None, "code": None}}
 )
 # Chat streams fail with an `error` object, which the SDK raises as APIError; Responses streams with a typed
 # `error` event, which the SDK yields as ResponseErrorEvent.
-_CHAT_WIRE = WireFormat(
+CHAT_WIRE = WireFormat(
     error=_error,
     malformed_event=_MALFORMED_EVENT,
     stream_error_event=lambda delivered: _CHAT_STREAM_ERROR,
@@ -446,7 +461,7 @@ _RESPONSES_WIRE = WireFormat(
     ),
 )
 _ENDPOINTS: dict[str, tuple[Builder, WireFormat]] = {
-    "/v1/chat/completions": (_chat, _CHAT_WIRE),
+    "/v1/chat/completions": (chat_completion, CHAT_WIRE),
     "/v1/responses": (_responses, _RESPONSES_WIRE),
-    "/v1/embeddings": (_embeddings, _CHAT_WIRE),
+    "/v1/embeddings": (embeddings, CHAT_WIRE),
 }

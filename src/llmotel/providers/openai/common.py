@@ -8,6 +8,7 @@ from typing import Any
 from llmotel import semconv
 from llmotel.core.call import Call, Request
 from llmotel.providers import stainless
+from llmotel.providers.openai_compatible import output_type
 
 
 def endpoint(resource: Any) -> tuple[str, str | None, int | None]:
@@ -44,11 +45,4 @@ def chat_request(
     return Request("chat", provider, model, address, port, attributes, stream, stainless.raw_response_mode(kwargs))
 
 
-def output_type(response_format: Any) -> str | None:
-    """gen_ai.output.type from a response_format (dict, or a pydantic class given to `parse`)."""
-    if isinstance(response_format, dict):
-        kind = response_format.get("type")
-        return "json" if kind in ("json_schema", "json_object") else "text" if kind == "text" else None
-    if isinstance(response_format, type):
-        return "json"
-    return None
+__all__ = ["chat_request", "endpoint", "output_type", "record_service"]
