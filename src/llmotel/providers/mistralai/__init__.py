@@ -6,6 +6,9 @@ Mistral's objects are close to openai's, so the translation is the OpenAI-compat
 call's `server_url`), usage details the SDK does not model (cached and reasoning tokens arrive as plain dicts), and
 `chat.parse*` going through `complete`/`stream`, which are the patched methods. Every HTTP error is the SDK's
 `SDKError` (422: `HTTPValidationError`), so that is the error.type.
+
+mistralai 3.x can trace itself (its TracingHook), but only when asked (`MISTRAL_SDK_TELEMETRY` or the client's
+`telemetry` setting), so by default a call makes one span, ours; opted in, the SDK's span nests under it.
 """
 
 from __future__ import annotations
