@@ -12,6 +12,7 @@ import asyncio
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import agents
@@ -200,6 +201,19 @@ async def test_concurrent_runs_keep_their_trees_apart(telemetry: Telemetry, clie
     assert_no_context_left()
 
 
+def test_run_sync_in_threads_keeps_trees_apart(telemetry: Telemetry, server: StandinServer) -> None:
+    def run(name: str) -> None:
+        client = openai.AsyncOpenAI(base_url=server.url + "/v1", api_key=API_KEY, max_retries=0)
+        Runner.run_sync(assistant(chat_model(client), name=name), "Use get_weather for Paris")
+
+    names = ["left", "right"]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(run, names))
+
+    trees = sorted(tree(telemetry.spans()), key=lambda root: root[1][0][0])
+    assert trees == [root for name in names for root in tool_run_tree(agent=name)]
+
+
 async def test_run_inside_an_application_span(telemetry: Telemetry, client: openai.AsyncOpenAI) -> None:
     tracer = telemetry.tracer_provider.get_tracer("app")
     with tracer.start_as_current_span("handle request") as request:
@@ -265,11 +279,25 @@ async def test_handoff(telemetry: Telemetry, client: openai.AsyncOpenAI, server:
     ]
     (handoff,) = by_name(telemetry, "execute_tool transfer_to_billing_agent")
     (triage_chat, _) = sorted(by_name(telemetry, CHAT), key=lambda span: span.start_time or 0)
-    assert handoff.attributes["gen_ai.tool.name"] == "transfer_to_billing_agent"  # type: ignore[index]
+    handoff_result = server.requests[1].body["messages"][-1]  # the specialist's history ends with the transfer
+    assert dict(handoff.attributes or {}) == {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": "transfer_to_billing_agent",
+        "gen_ai.tool.type": "function",
+        "gen_ai.tool.call.id": handoff_result["tool_call_id"],
+    }
     assert triage_chat.end_time <= handoff.start_time < handoff.end_time  # type: ignore[operator]
-    assert [request.body["tools"][0]["function"]["name"] for request in server.requests[:1]] == [
-        "transfer_to_billing_agent"
-    ]
+
+
+async def test_handoff_with_its_own_tool_name(telemetry: Telemetry, client: openai.AsyncOpenAI) -> None:
+    specialist = Agent(name="billing agent", instructions="Handle billing.", model=chat_model(client))
+    escalate = agents.handoff(specialist, tool_name_override="escalate_to_billing")
+    triage = Agent(name="triage", instructions="Route.", model=chat_model(client), handoffs=[escalate])
+    result = await Runner.run(triage, "Please escalate_to_billing now")
+
+    assert result.last_agent is specialist
+    (handoff,) = by_name(telemetry, "execute_tool escalate_to_billing")
+    assert handoff.attributes["gen_ai.tool.call.id"]  # type: ignore[index]
 
 
 async def test_failing_tool(telemetry: Telemetry, client: openai.AsyncOpenAI) -> None:
@@ -315,6 +343,19 @@ async def test_tripped_guardrail(telemetry: Telemetry, client: openai.AsyncOpenA
     (workflow,) = by_name(telemetry, WORKFLOW)
     assert agent_span.parent.span_id == workflow.context.span_id  # type: ignore[union-attr]
     assert agent_span.attributes["error.type"] == "agents.InputGuardrailTripwireTriggered"  # type: ignore[index]
+    assert_no_context_left()
+
+
+@pytest.mark.parametrize("model", ["standin-error-500", "standin-error-event-after-2"])
+async def test_failing_streamed_run(telemetry: Telemetry, client: openai.AsyncOpenAI, model: str) -> None:
+    streamed = Runner.run_streamed(assistant(chat_model(client, model)), "Say hello")
+    with pytest.raises(openai.APIError) as raised:
+        async for _ in streamed.stream_events():
+            pass
+
+    assert tree(telemetry.spans()) == [(WORKFLOW, [("invoke_agent assistant", [(f"chat {model}", [])])])]
+    expected = f"openai.{type(raised.value).__name__}"
+    assert {(span.attributes or {}).get("error.type") for span in telemetry.spans()} == {expected}
     assert_no_context_left()
 
 

@@ -55,6 +55,7 @@ class OTelProcessor(TracingProcessor):
         self._open: dict[str, _Open] = {}  # SDK trace or span id -> its OTel span
         # id of an SDK scope token -> (that token, kept alive so the id stays unique; the OTel token to detach)
         self._attached: dict[int, tuple[Token[Any], Token[otel_context.Context]]] = {}
+        self._handoff_calls: dict[str, tuple[str | None, str | None]] = {}  # handoff span id -> (tool, call id)
         self._registered_with: list[Any] = []  # SDK trace providers this processor was added to
 
     def start(self, tracer: Tracer, settings: Settings) -> None:
@@ -108,8 +109,10 @@ class OTelProcessor(TracingProcessor):
     def on_span_end(self, span: Span[Any]) -> None:
         try:
             data = span.span_data
-            if isinstance(data, HandoffSpanData) and self._tracer is not None:
-                self._open[span.span_id] = _Open(self._handoff_span(span, data))
+            if isinstance(data, HandoffSpanData):
+                call = self._handoff_calls.pop(span.span_id, (None, None))
+                if self._tracer is not None:
+                    self._open[span.span_id] = _Open(self._handoff_span(span, data, *call))
             opened = self._open.pop(span.span_id, None)
             if opened is None:
                 return
@@ -162,13 +165,20 @@ class OTelProcessor(TracingProcessor):
 
     # -- helpers -----------------------------------------------------------------------------------------------------
 
-    def _handoff_span(self, span: Span[Any], data: HandoffSpanData) -> OTelSpan:
-        """A handoff is the model's call of the transfer tool: an `execute_tool` span, opened now that the target
-        (and so the tool's name) is known, dated back to the handoff's start."""
-        tool = Handoff.default_tool_name(cast(Any, _Named(data.to_agent or "")))
+    def handoff_call(self, tool_call: Any) -> None:
+        """The model's call of the transfer tool that the current SDK handoff span executes."""
+        current = get_current_span()
+        if current is not None and isinstance(current.span_data, HandoffSpanData):
+            call = (getattr(tool_call, "name", None), getattr(tool_call, "call_id", None))
+            self._handoff_calls[current.span_id] = call
+
+    def _handoff_span(self, span: Span[Any], data: HandoffSpanData, tool: str | None, call_id: str | None) -> OTelSpan:
+        """A handoff is the model's call of the transfer tool: an `execute_tool` span, opened once the target is
+        known, dated back to the handoff's start. Without the call seen, the tool has the SDK's default name."""
+        tool = tool or Handoff.default_tool_name(cast(Any, _Named(data.to_agent or "")))
         started = datetime.fromisoformat(span.started_at) if span.started_at else None
         start_time = int(started.timestamp() * 1e9) if started else None
-        return execute_tool(tool).start(self._tracer, start_time=start_time)
+        return execute_tool(tool, call_id=call_id).start(self._tracer, start_time=start_time)
 
     def agent_instructions(self, agent_name: str, instructions: str | None) -> None:
         """The system prompt an agent resolved for its model call, on the agent's span (content capture only)."""
@@ -252,6 +262,15 @@ def patches(processor: OTelProcessor) -> list[tuple[str, str, Callable[..., Any]
             report_internal_error("openai_agents tool call id")
         return tool_context
 
+    def handoff_call(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
+        # The one place a handoff's tool call (its name and call id) passes inside the SDK's handoff span.
+        if kwargs.get("invocation_role") == "handoff":
+            try:
+                processor.handoff_call(args[0] if args else kwargs.get("raw_item"))
+            except Exception:
+                report_internal_error("openai_agents handoff call")
+        return wrapped(*args, **kwargs)
+
     async def tool_error(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
         # Here a failing function tool's exception becomes a message to the model; only its class reaches the span.
         try:
@@ -277,4 +296,5 @@ def patches(processor: OTelProcessor) -> list[tuple[str, str, Callable[..., Any]
         ("agents.tracing.provider", "DefaultTraceProvider.set_processors", keep_processor),
         ("agents.tool_context", "ToolContext.from_agent_context", tool_call_id),
         ("agents.tool", "maybe_invoke_function_tool_failure_error_function", tool_error),
+        ("agents.run_context", "RunContextWrapper._mark_tool_invocation_executed", handoff_call),
     ]
