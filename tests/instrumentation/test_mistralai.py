@@ -40,6 +40,7 @@ from llmotel.standin import StandinServer
 pytestmark = pytest.mark.usefixtures("young_heap")
 
 SMALL = "mistral-small-latest"
+CODESTRAL = "codestral-latest"
 
 
 @pytest.fixture
@@ -256,6 +257,46 @@ def test_sdk_models_and_tool_result_turn_content(
     assert output == [{"role": "assistant", "parts": [{"type": "text", "content": text}], "finish_reason": "stop"}]
 
 
+# -- fim (fill in the middle) ----------------------------------------------------------------------------------------
+
+
+def test_fim_complete_with_content(
+    monkeypatch: pytest.MonkeyPatch, instrument: Callable[..., Telemetry], client: Mistral
+) -> None:
+    monkeypatch.setenv(CAPTURE_ENV, "SPAN_ONLY")
+    telemetry = instrument(MistralAIInstrumentor())
+    response = client.fim.complete(model=CODESTRAL, prompt="def add(a, b):", suffix="return total", max_tokens=20)
+    assert type(response) is models.FIMCompletionResponse
+    span = telemetry.only_span()
+    assert span.name == f"text_completion {CODESTRAL}"
+    attributes = span.attributes
+    assert attributes["gen_ai.operation.name"] == "text_completion"
+    assert attributes["gen_ai.provider.name"] == "mistral_ai"
+    assert attributes["gen_ai.request.max_tokens"] == 20
+    assert attributes["gen_ai.response.id"] == response.id
+    assert attributes["gen_ai.usage.input_tokens"] == response.usage.prompt_tokens
+    assert attributes["gen_ai.usage.output_tokens"] == response.usage.completion_tokens
+    assert json.loads(attributes["gen_ai.input.messages"]) == [
+        {
+            "role": "user",
+            "parts": [{"type": "text", "content": "def add(a, b):"}, {"type": "text", "content": "return total"}],
+        }
+    ]
+    output = json.loads(attributes["gen_ai.output.messages"])
+    assert output[0]["parts"] == [{"type": "text", "content": response.choices[0].message.content}]
+
+
+async def test_fim_async_and_stream_async(telemetry: Telemetry, async_client: Mistral) -> None:
+    response = await async_client.fim.complete_async(model=CODESTRAL, prompt="def add(a, b):")
+    stream = await async_client.fim.stream_async(model=CODESTRAL, prompt="def add(a, b):")
+    events = [event async for event in stream]
+    whole, streamed = telemetry.genai_spans()
+    assert whole.attributes["gen_ai.response.id"] == response.id
+    assert streamed.attributes["gen_ai.operation.name"] == "text_completion"
+    assert streamed.attributes["gen_ai.request.stream"] is True
+    assert streamed.attributes["gen_ai.usage.output_tokens"] == events[-1].data.usage.completion_tokens
+
+
 # -- embeddings -------------------------------------------------------------------------------------------------------
 
 
@@ -374,16 +415,29 @@ def _stream_async(client: Any, headers: Headers) -> Any:
     return client.chat.stream_async(model=SMALL, messages=MESSAGES, http_headers=headers)
 
 
-APIS = [
-    StreamingApi(
-        "mistral-chat-stream",
+def _fim_stream(client: Any, headers: Headers) -> Any:
+    return client.fim.stream(model=CODESTRAL, prompt="def add(a, b):", http_headers=headers)
+
+
+def _fim_stream_async(client: Any, headers: Headers) -> Any:
+    return client.fim.stream_async(model=CODESTRAL, prompt="def add(a, b):", http_headers=headers)
+
+
+def _event_stream_api(name: str, open_sync: Callable[..., Any], open_async: Callable[..., Any]) -> StreamingApi:
+    return StreamingApi(
+        name,
         "mistralai",
-        _stream,
-        lambda c, h: awaited(_stream_async(c, h)),
+        open_sync,
+        lambda c, h: awaited(open_async(c, h)),
         kind=lambda event: str(event.data.object),
         text=lambda event: "".join(choice.delta.content or "" for choice in event.data.choices),
         response_id=lambda events: str(events[0].data.id) if events else None,
     )
+
+
+APIS = [
+    _event_stream_api("mistral-chat-stream", _stream, _stream_async),
+    _event_stream_api("mistral-fim-stream", _fim_stream, _fim_stream_async),
 ]
 
 

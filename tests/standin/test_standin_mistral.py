@@ -50,6 +50,15 @@ def test_streamed_tool_call_is_whole(client: Mistral) -> None:
     assert events[-1].data.choices[0].finish_reason == "tool_calls"
 
 
+def test_fim(client: Mistral, server: StandinServer) -> None:
+    response = client.fim.complete(model="codestral-latest", prompt="def add(a, b):", suffix="return total")
+    assert server.requests[-1].path == "/mistral/v1/fim/completions"
+    assert response.choices[0].message.content == "Hello from the llmotel stand-in model codestral-latest"
+    assert response.usage.prompt_tokens == 5  # the prompt's and the suffix's words
+    events = list(client.fim.stream(model="codestral-latest", prompt="def add(a, b):"))
+    assert events[-1].data.usage is not None
+
+
 def test_embeddings(client: Mistral) -> None:
     response = client.embeddings.create(model="mistral-embed", inputs=["one two", "three"])
     assert response.id

@@ -61,6 +61,7 @@ def compatible_request(
     endpoint: tuple[str | None, int | None],
     raw_response: str | None = None,
     stream: bool | None = None,
+    operation: str = "chat",
 ) -> Request:
     """The Request of a chat call once its attributes are set; `stream` None: `stream=True` among the arguments."""
     output = output_type(kwargs.get("response_format"))
@@ -70,7 +71,7 @@ def compatible_request(
         stream = kwargs.get("stream") is True
     if stream:
         attributes[semconv.GEN_AI_REQUEST_STREAM] = True
-    return Request("chat", provider, str(kwargs.get("model")), *endpoint, attributes, stream, raw_response)
+    return Request(operation, provider, str(kwargs.get("model")), *endpoint, attributes, stream, raw_response)
 
 
 @dataclass(slots=True)

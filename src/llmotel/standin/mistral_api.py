@@ -1,4 +1,4 @@
-"""The Mistral wire format: /v1/chat/completions and /v1/embeddings, close to OpenAI's.
+"""The Mistral wire format: /v1/chat/completions, /v1/fim/completions and /v1/embeddings, close to OpenAI's.
 
 What differs: a stream always reports usage, in the last chunk (the one with the finish reason), without
 `stream_options`, and sends each tool call whole in one delta; embeddings take `output_dimension` (default 1024)
@@ -15,7 +15,16 @@ from typing import Any
 
 from .body import JSON_CONTENT_TYPE, Reply, encode_json, sse_event
 from .directives import Directives
-from .exchange import RATE_LIMIT_HEADERS, Builder, RequestBody, WireFormat, new_id, optional_int, serve
+from .exchange import (
+    RATE_LIMIT_HEADERS,
+    Builder,
+    RequestBody,
+    WireFormat,
+    new_id,
+    optional_int,
+    required_string,
+    serve,
+)
 from .openai_api import STREAM_ERROR_MESSAGE, ChatDialect, chat_completion, embeddings
 
 MISTRAL_PATH_PREFIX = "/mistral/"
@@ -52,6 +61,14 @@ def _chat(request: dict[str, Any], directives: Directives) -> Reply:
     return chat_completion(request, directives, _MISTRAL_CHAT)
 
 
+def _fim(request: dict[str, Any], directives: Directives) -> Reply:
+    """Fill in the middle, answered as a chat turn whose message is the prompt and the suffix."""
+    prompt = required_string(request, "prompt")
+    suffix = request.get("suffix")
+    text = f"{prompt} {suffix}" if isinstance(suffix, str) else prompt
+    return _chat({**request, "messages": [{"role": "user", "content": text}]}, directives)
+
+
 def _embeddings(request: dict[str, Any], directives: Directives) -> Reply:
     dimensions = optional_int(request, "output_dimension") or EMBEDDING_DIMENSIONS
     reply = embeddings({**request, "dimensions": dimensions}, directives)
@@ -66,4 +83,8 @@ _WIRE = WireFormat(
         {"object": "error", "message": STREAM_ERROR_MESSAGE, "type": "internal_server_error", "param": None}
     ),
 )
-_ENDPOINTS: dict[str, Builder] = {"/v1/chat/completions": _chat, "/v1/embeddings": _embeddings}
+_ENDPOINTS: dict[str, Builder] = {
+    "/v1/chat/completions": _chat,
+    "/v1/fim/completions": _fim,
+    "/v1/embeddings": _embeddings,
+}

@@ -1,5 +1,6 @@
 """Mistral (`mistralai` >= 2: `from mistralai.client import Mistral`): chat.complete, chat.stream (an EventStream
-of CompletionEvent, whose `data` is the chunk) and embeddings.create, each sync and `_async`.
+of CompletionEvent, whose `data` is the chunk), fim.complete / fim.stream (text_completion) and embeddings.create,
+each sync and `_async`.
 
 Mistral's objects are close to openai's, so the translation is the OpenAI-compatible one
 (providers/openai_compatible.py). Mistral's own: `random_seed`, the server URL in the SDK configuration (or a
@@ -20,7 +21,8 @@ from urllib.parse import urlsplit
 
 from llmotel import semconv
 from llmotel.core.adapter import Parameters
-from llmotel.core.call import Call, Request
+from llmotel.core.call import Call, InputContent, Request
+from llmotel.core.content import text_part
 from llmotel.core.instrumentor import GenAIInstrumentor, Patch
 from llmotel.providers.openai_compatible import (
     CompatibleChat,
@@ -32,6 +34,7 @@ from llmotel.providers.openai_compatible import (
 PROVIDER = "mistral_ai"
 _CHAT = "mistralai.client.chat"
 _EMBEDDINGS = "mistralai.client.embeddings"
+_FIM = "mistralai.client.fim"
 PARAMETERS: Parameters = {
     "max_tokens": semconv.GEN_AI_REQUEST_MAX_TOKENS,
     "temperature": semconv.GEN_AI_REQUEST_TEMPERATURE,
@@ -64,12 +67,15 @@ def _count(details: Any, name: str) -> int | None:
 
 
 class MistralChat(CompatibleChat):
+    operation = "chat"
+
     def __init__(self, stream: bool) -> None:
-        self.stream = stream  # chat.stream / stream_async always stream; complete never does
+        self.stream = stream  # .stream / .stream_async always stream; .complete never does
 
     def request(self, instance: Any, kwargs: Mapping[str, Any]) -> Request:
         attributes = chat_attributes(kwargs, PARAMETERS)
-        return compatible_request(PROVIDER, kwargs, attributes, endpoint(instance, kwargs), stream=self.stream)
+        where = endpoint(instance, kwargs)
+        return compatible_request(PROVIDER, kwargs, attributes, where, stream=self.stream, operation=self.operation)
 
     def is_stream(self, request: Request, result: Any) -> bool:
         return request.stream
@@ -91,6 +97,17 @@ class MistralChat(CompatibleChat):
             call.reasoning_tokens = reasoning
 
 
+class MistralFim(MistralChat):
+    """fim.complete / fim.stream (fill in the middle): a chat completion's shapes for a prompt and its suffix."""
+
+    operation = "text_completion"
+
+    def input_content(self, kwargs: Mapping[str, Any]) -> InputContent:
+        texts = [kwargs.get("prompt"), kwargs.get("suffix")]  # the code before the gap, then the code after it
+        parts = [text_part(text) for text in texts if isinstance(text, str)]
+        return InputContent(messages=[{"role": "user", "parts": parts}])
+
+
 class MistralEmbeddings(CompatibleEmbeddings):
     dimensions_keyword = "output_dimension"
 
@@ -104,11 +121,16 @@ class MistralAIInstrumentor(GenAIInstrumentor):
 
     def patches(self) -> Sequence[Patch]:
         complete, stream, embeddings = MistralChat(stream=False), MistralChat(stream=True), MistralEmbeddings()
+        fim_complete, fim_stream = MistralFim(stream=False), MistralFim(stream=True)
         return [
             Patch(_CHAT, "Chat.complete", complete),
             Patch(_CHAT, "Chat.complete_async", complete, is_async=True),
             Patch(_CHAT, "Chat.stream", stream),
             Patch(_CHAT, "Chat.stream_async", stream, is_async=True),
+            Patch(_FIM, "Fim.complete", fim_complete),
+            Patch(_FIM, "Fim.complete_async", fim_complete, is_async=True),
+            Patch(_FIM, "Fim.stream", fim_stream),
+            Patch(_FIM, "Fim.stream_async", fim_stream, is_async=True),
             Patch(_EMBEDDINGS, "Embeddings.create", embeddings),
             Patch(_EMBEDDINGS, "Embeddings.create_async", embeddings, is_async=True),
         ]
