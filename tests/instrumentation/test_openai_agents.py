@@ -175,6 +175,23 @@ async def test_run_streamed(telemetry: Telemetry, client: openai.AsyncOpenAI) ->
     assert_no_context_left()
 
 
+async def test_parallel_tool_calls(telemetry: Telemetry, client: openai.AsyncOpenAI, server: StandinServer) -> None:
+    @function_tool
+    async def get_time(city: str) -> str:
+        """The local time in a city."""
+        await asyncio.sleep(0.01)  # both tools run at once
+        return "noon"
+
+    agent = Agent(name="assistant", model=chat_model(client), tools=[get_weather, get_time])
+    await Runner.run(agent, "Use get_weather and get_time for Paris")
+
+    ((workflow, ((agent_span, calls),)),) = tree(telemetry.spans())
+    assert (workflow, agent_span) == (WORKFLOW, "invoke_agent assistant")
+    assert sorted(calls) == [(CHAT, []), (CHAT, []), ("execute_tool get_time", []), ("execute_tool get_weather", [])]
+    call_ids = {span.attributes["gen_ai.tool.call.id"] for span in telemetry.spans() if span.name.startswith("execute")}  # type: ignore[index]
+    assert call_ids == {message["tool_call_id"] for message in server.requests[1].body["messages"][-2:]}
+
+
 async def test_streamed_run_cancelled_early(telemetry: Telemetry, client: openai.AsyncOpenAI) -> None:
     streamed = Runner.run_streamed(assistant(chat_model(client)), "Use get_weather for Paris")
     async for _ in streamed.stream_events():
