@@ -466,6 +466,20 @@ def test_uninstrument(instrument: Callable[..., Telemetry], client: cohere.Clien
     assert not hasattr(cohere.v2.client.V2Client.chat_stream, "__wrapped__")
 
 
+def test_client_made_while_instrumented_stops_after_uninstrument(
+    instrument: Callable[..., Telemetry], server: StandinServer
+) -> None:
+    """A default client keeps the patched chat_stream bound on itself; uninstrument still stops its recording."""
+    instrumentor = CohereInstrumentor()
+    telemetry = instrument(instrumentor)
+    bound = cohere.ClientV2(api_key=API_KEY, base_url=server.url)
+    list(bound.chat_stream(model=MODEL, messages=MESSAGES))
+    instrumentor.uninstrument()
+    list(bound.chat_stream(model=MODEL, messages=MESSAGES))
+    bound.chat(model=MODEL, messages=MESSAGES)
+    assert len(telemetry.genai_spans()) == 1
+
+
 def test_latest_semconv_mode(
     monkeypatch: pytest.MonkeyPatch, instrument: Callable[..., Telemetry], client: cohere.ClientV2
 ) -> None:

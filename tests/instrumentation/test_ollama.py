@@ -351,6 +351,20 @@ def test_uninstrument(
     ollama.embed(EMBED_MODEL, "hello")
     assert len(telemetry.genai_spans()) == 1
     assert not hasattr(ollama.chat, "__wrapped__")
+
+
+def test_name_imported_while_instrumented_stops_after_uninstrument(
+    monkeypatch: pytest.MonkeyPatch, instrument: Callable[..., Telemetry], server: StandinServer
+) -> None:
+    monkeypatch.setattr(ollama._client._client, "base_url", server.url)
+    instrumentor = OllamaInstrumentor()
+    telemetry = instrument(instrumentor)
+    from ollama import chat  # binds the patched function to a name unwrapping cannot reach
+
+    chat(MODEL, MESSAGES)
+    instrumentor.uninstrument()
+    chat(MODEL, MESSAGES)
+    assert len(telemetry.genai_spans()) == 1
     assert not hasattr(ollama.Client.chat, "__wrapped__")
 
 
