@@ -49,7 +49,7 @@ def record_usage(call: Call, usage: Any) -> None:
             call.output_tokens = int(tokens.output_tokens)
     elif billed is not None and billed.input_tokens is not None:  # embed reports billed units only
         call.input_tokens = int(billed.input_tokens)
-    if usage.cached_tokens is not None:
+    if usage.cached_tokens is not None:  # the prompt tokens that hit Cohere's cache: part of tokens.input_tokens
         call.cache_read_tokens = int(usage.cached_tokens)
     if billed is not None:
         for field, attribute in _BILLED_UNITS:
