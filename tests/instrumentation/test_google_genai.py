@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from google import genai
-from google.genai import errors, types
+from google.genai import _extra_utils, errors, types
+from google.genai.models import Models
 from google.oauth2.credentials import Credentials
 from opentelemetry.trace import SpanKind, StatusCode
 
@@ -399,7 +400,14 @@ def get_weather(city: str) -> str:
     return f"12 C in {city}"
 
 
-def test_automatic_function_calling_is_one_span(
+def by_operation(telemetry: Telemetry) -> dict[str, list[Any]]:
+    spans: dict[str, list[Any]] = {}
+    for span in telemetry.genai_spans():
+        spans.setdefault(span.attributes["gen_ai.operation.name"], []).append(span)
+    return spans
+
+
+def test_automatic_function_calling_is_one_call_with_its_tool_run(
     instrumented: Telemetry, client: genai.Client, server: StandinServer
 ) -> None:
     """AFC: the SDK asks the model, runs get_weather itself, and asks again; the caller made one call."""
@@ -407,11 +415,28 @@ def test_automatic_function_calling_is_one_span(
         model=GEMINI, contents="Use get_weather for Seoul", config={"tools": [get_weather]}
     )
     assert response.text == REPLY
-    assert len(response.automatic_function_calling_history or []) == 3
+    history = response.automatic_function_calling_history or []
+    assert len(history) == 3
     assert len([r for r in server.requests if r.path.endswith(":generateContent")]) == 2
-    span = instrumented.only_span()
-    assert span.attributes["gen_ai.response.finish_reasons"] == ("stop",)
-    assert span.attributes["gen_ai.response.id"] == response.response_id
+    spans = by_operation(instrumented)
+    (call,) = spans["generate_content"]
+    (tool,) = spans["execute_tool"]
+    assert call.attributes["gen_ai.response.finish_reasons"] == ("stop",)
+    assert call.attributes["gen_ai.response.id"] == response.response_id
+    # both model requests: the SDK's response keeps only the last one's usage (prompt 9, the tool result included)
+    assert response.usage_metadata is not None
+    assert (response.usage_metadata.prompt_token_count, response.usage_metadata.candidates_token_count) == (9, 7)
+    assert call.attributes["gen_ai.usage.input_tokens"] == 4 + 9
+    assert call.attributes["gen_ai.usage.output_tokens"] == 2 + 7  # the call's arguments {"city": "standin"}, the text
+    usage_points = instrumented.metrics()["gen_ai.client.token.usage"]
+    assert point(usage_points, **{"gen_ai.token.type": "input"}).sum == 13
+    assert tool.name == "execute_tool get_weather"
+    assert tool.kind is SpanKind.INTERNAL
+    assert tool.attributes["gen_ai.tool.name"] == "get_weather"
+    assert tool.attributes["gen_ai.tool.type"] == "function"
+    assert tool.attributes["gen_ai.tool.description"] == "Weather for a city."
+    assert tool.parent is not None and tool.parent.span_id == call.context.span_id
+    assert history[2].parts[0].function_response.response == {"result": "12 C in standin"}
 
 
 def test_automatic_function_calling_stream_sums_usage(
@@ -425,10 +450,51 @@ def test_automatic_function_calling_stream_sums_usage(
     assert len([r for r in server.requests if ":streamGenerateContent" in r.path]) == 2
     finals = [chunk.usage_metadata for chunk in chunks if chunk.candidates and chunk.candidates[0].finish_reason]
     assert len(finals) == 2  # one finished model request per AFC round
-    attributes = instrumented.only_span().attributes or {}
+    spans = by_operation(instrumented)
+    (call,) = spans["generate_content"]
+    assert [tool.name for tool in spans["execute_tool"]] == ["execute_tool get_weather"]
+    attributes = call.attributes or {}
     assert attributes["gen_ai.usage.input_tokens"] == sum(usage.prompt_token_count for usage in finals)
     assert attributes["gen_ai.usage.output_tokens"] == sum(usage.candidates_token_count for usage in finals)
     assert attributes["gen_ai.response.finish_reasons"] == ("stop",)
+
+
+async def get_forecast(city: str) -> str:
+    """Forecast for a city."""
+    return f"rain in {city}"
+
+
+def broken_tool(city: str) -> str:
+    """Always fails."""
+    raise RuntimeError("weather service down")
+
+
+async def test_async_automatic_function_calling_tool_spans(instrumented: Telemetry, async_client: genai.Client) -> None:
+    response = await async_client.aio.models.generate_content(
+        model=GEMINI,
+        contents="Use get_forecast and broken_tool for Seoul",
+        config={"tools": [get_forecast, broken_tool]},
+    )
+    assert response.text == REPLY
+    results = {
+        part.function_response.name: part.function_response.response
+        for part in (response.automatic_function_calling_history or [])[2].parts or []
+    }
+    assert results["get_forecast"] == {"result": "rain in standin"}
+    assert "weather service down" in results["broken_tool"]["error"]  # the SDK hands the failure to the model
+    spans = by_operation(instrumented)
+    (call,) = spans["generate_content"]
+    tools = {span.attributes["gen_ai.tool.name"]: span for span in spans["execute_tool"]}
+    assert sorted(tools) == ["broken_tool", "get_forecast"]
+    assert tools["get_forecast"].status.status_code is StatusCode.UNSET
+    assert tools["broken_tool"].status.status_code is StatusCode.ERROR
+    assert tools["broken_tool"].attributes["error.type"] == "google.FunctionInvocationError"
+    assert all(span.parent.span_id == call.context.span_id for span in tools.values())
+    assert call.status.status_code is StatusCode.UNSET
+    final = response.usage_metadata
+    assert final is not None and final.prompt_token_count is not None
+    assert call.attributes["gen_ai.usage.input_tokens"] == 6 + final.prompt_token_count  # the first request: 6 words
+    assert call.attributes["gen_ai.usage.output_tokens"] == 2 * 2 + 7  # two calls' arguments, then the text
 
 
 def test_chat_turns_are_one_span_each(
@@ -603,9 +669,8 @@ def test_uninstrument(instrumented: Telemetry, gemini: genai.Client) -> None:
     assert len(instrumented.genai_spans()) == 1
 
     GoogleGenAIInstrumentor().uninstrument()  # the same singleton the fixture instrumented
-    from google.genai.models import Models
-
     assert not hasattr(Models.generate_content, "__wrapped__")
+    assert not hasattr(_extra_utils.invoke_function_from_dict_args, "__wrapped__")
     stream = gemini.models.generate_content_stream(model=GEMINI, contents=PROMPT)
     assert type(stream).__name__ == "generator"
     list(stream)

@@ -4,7 +4,7 @@ embed_content, sync (`client.models`) and async (`client.aio.models`), on both b
 
 Chats (`client.chats.create(...).send_message`) call models.generate_content, so each turn is one span. With
 automatic function calling the span covers the SDK's whole loop (several model requests and the Python functions
-it runs); see models.py. The SDK does not trace itself (checked 3.4.0).
+it runs, each of those an execute_tool span: tools.py); see models.py. The SDK does not trace itself (checked 3.4.0).
 
 error.type of an API error is Google's canonical status (`RESOURCE_EXHAUSTED`, `INVALID_ARGUMENT`, `UNAVAILABLE`):
 the SDK raises one class for every 4xx (ClientError) and one for every 5xx (ServerError), so the class name alone
@@ -16,15 +16,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from opentelemetry.instrumentation.utils import unwrap
+from wrapt import wrap_function_wrapper
+
 from llmotel.core.errors import register_error_code
 from llmotel.core.instrumentor import GenAIInstrumentor, Patch
+from llmotel.providers.google_genai import tools
 from llmotel.providers.google_genai.models import EmbedContent, GenerateContent
 
 _MODELS = "google.genai.models"
 
 
 class GoogleGenAIInstrumentor(GenAIInstrumentor):
-    scope = "llmotel.google_genai"
+    scope = tools.SCOPE
     instruments = ("google-genai >= 3.0, < 4",)
 
     def patches(self) -> Sequence[Patch]:
@@ -43,11 +47,20 @@ class GoogleGenAIInstrumentor(GenAIInstrumentor):
         from google.genai.errors import APIError
 
         register_error_code(APIError, _status)
+        wrap_function_wrapper(tools.EXTRA_UTILS, tools.RUN_FUNCTION, tools.tool_wrapper(self.telemetry, False))
+        wrap_function_wrapper(tools.EXTRA_UTILS, tools.RUN_ASYNC_FUNCTION, tools.tool_wrapper(self.telemetry, True))
+        wrap_function_wrapper(tools.EXTRA_UTILS, tools.RESPONSE_PARTS, tools.usage_wrapper(False))
+        wrap_function_wrapper(tools.EXTRA_UTILS, tools.RESPONSE_PARTS_ASYNC, tools.usage_wrapper(True))
 
     def _after_uninstrument(self) -> None:
+        from google.genai import _extra_utils
         from google.genai.errors import APIError
 
         register_error_code(APIError, None)
+        unwrap(_extra_utils, tools.RUN_FUNCTION)
+        unwrap(_extra_utils, tools.RUN_ASYNC_FUNCTION)
+        unwrap(_extra_utils, tools.RESPONSE_PARTS)
+        unwrap(_extra_utils, tools.RESPONSE_PARTS_ASYNC)
 
 
 def _status(exc: Any) -> str | None:

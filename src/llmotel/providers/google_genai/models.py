@@ -15,6 +15,7 @@ from llmotel import semconv
 from llmotel.core.adapter import Operation
 from llmotel.core.call import Attributes, Call, InputContent, Message, Request
 from llmotel.core.content import text_part, tool_call_part, tool_response_part
+from llmotel.providers.google_genai import tools
 
 # GenerateContentConfig field -> semconv attribute
 PARAMETERS = {
@@ -91,8 +92,11 @@ class GenerateContent(Operation):
         for position, candidate in enumerate(candidates):
             if candidate.finish_reason is not None:
                 call.set_finish_reason(_index(candidate, position), _reason(candidate.finish_reason))
+        earlier = _NOTHING_EARLIER
+        for usage in tools.earlier_usage(call.span):  # AFC's model requests before the final one
+            earlier = _Usage.adding(earlier, usage)
         if response.usage_metadata is not None:
-            _record_usage(call, response.usage_metadata, _NOTHING_EARLIER)
+            _record_usage(call, response.usage_metadata, earlier)
         if call.capture_content:
             call.output_messages = [
                 _output_message(
@@ -166,6 +170,19 @@ class _Usage:
     reasoning: int = 0
 
     @staticmethod
+    def adding(earlier: _Usage, usage: Any) -> _Usage:
+        """`earlier` plus one response's usage metadata, in semconv's meaning: promptTokenCount already includes
+        cachedContentTokenCount, and tool-use prompt tokens are billed as input too; candidatesTokenCount excludes
+        thoughts, which semconv's output includes."""
+        thoughts = usage.thoughts_token_count or 0
+        return _Usage(
+            earlier.input_tokens + (usage.prompt_token_count or 0) + (usage.tool_use_prompt_token_count or 0),
+            earlier.output_tokens + (usage.candidates_token_count or 0) + thoughts,
+            earlier.cache_read + (usage.cached_content_token_count or 0),
+            earlier.reasoning + thoughts,
+        )
+
+    @staticmethod
     def of(call: Call) -> _Usage:
         return _Usage(
             call.input_tokens or 0, call.output_tokens or 0, call.cache_read_tokens or 0, call.reasoning_tokens or 0
@@ -182,18 +199,13 @@ class _StreamState:
 
 
 def _record_usage(call: Call, usage: Any, earlier: _Usage) -> None:
-    # promptTokenCount already includes cachedContentTokenCount (the semconv meaning of input); tool-use prompt
-    # tokens are billed as input too. candidatesTokenCount excludes thoughts, semconv's output includes reasoning.
-    thoughts = usage.thoughts_token_count or 0
-    cached = usage.cached_content_token_count
-    call.input_tokens = (
-        earlier.input_tokens + (usage.prompt_token_count or 0) + (usage.tool_use_prompt_token_count or 0)
-    )
-    call.output_tokens = earlier.output_tokens + (usage.candidates_token_count or 0) + thoughts
-    if cached is not None or earlier.cache_read:
-        call.cache_read_tokens = earlier.cache_read + (cached or 0)
-    if usage.thoughts_token_count is not None or earlier.reasoning:
-        call.reasoning_tokens = earlier.reasoning + thoughts
+    total = _Usage.adding(earlier, usage)
+    call.input_tokens = total.input_tokens
+    call.output_tokens = total.output_tokens
+    if total.cache_read or usage.cached_content_token_count is not None:
+        call.cache_read_tokens = total.cache_read
+    if total.reasoning or usage.thoughts_token_count is not None:
+        call.reasoning_tokens = total.reasoning
 
 
 def _parameters(config: Any) -> Attributes:
