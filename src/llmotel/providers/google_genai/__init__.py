@@ -16,9 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from opentelemetry.instrumentation.utils import unwrap
-from wrapt import wrap_function_wrapper
-
 from llmotel.core.errors import register_error_code
 from llmotel.core.instrumentor import GenAIInstrumentor, Patch
 from llmotel.providers.google_genai import tools
@@ -47,20 +44,13 @@ class GoogleGenAIInstrumentor(GenAIInstrumentor):
         from google.genai.errors import APIError
 
         register_error_code(APIError, _status)
-        wrap_function_wrapper(tools.EXTRA_UTILS, tools.RUN_FUNCTION, tools.tool_wrapper(self.telemetry, False))
-        wrap_function_wrapper(tools.EXTRA_UTILS, tools.RUN_ASYNC_FUNCTION, tools.tool_wrapper(self.telemetry, True))
-        wrap_function_wrapper(tools.EXTRA_UTILS, tools.RESPONSE_PARTS, tools.usage_wrapper(False))
-        wrap_function_wrapper(tools.EXTRA_UTILS, tools.RESPONSE_PARTS_ASYNC, tools.usage_wrapper(True))
+        tools.wrap_helpers(self.telemetry)
 
     def _after_uninstrument(self) -> None:
-        from google.genai import _extra_utils
         from google.genai.errors import APIError
 
         register_error_code(APIError, None)
-        unwrap(_extra_utils, tools.RUN_FUNCTION)
-        unwrap(_extra_utils, tools.RUN_ASYNC_FUNCTION)
-        unwrap(_extra_utils, tools.RESPONSE_PARTS)
-        unwrap(_extra_utils, tools.RESPONSE_PARTS_ASYNC)
+        tools.unwrap_helpers()
 
 
 def _status(exc: Any) -> str | None:

@@ -17,17 +17,14 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.instrumentation.utils import unwrap
 from opentelemetry.trace import Span
+from wrapt import wrap_function_wrapper
 
 from llmotel.core.errors import report_internal_error
 from llmotel.core.telemetry import Telemetry
 from llmotel.tracing import execute_tool, finish
 
-EXTRA_UTILS = "google.genai._extra_utils"
-RUN_FUNCTION = "invoke_function_from_dict_args"
-RUN_ASYNC_FUNCTION = "invoke_function_from_dict_args_async"
-RESPONSE_PARTS = "get_function_response_parts"
-RESPONSE_PARTS_ASYNC = "get_function_response_parts_async"
 SCOPE = "llmotel.google_genai"
 
 # span of a non-stream call in flight -> usage of its AFC model requests before the final one
@@ -113,3 +110,35 @@ def usage_wrapper(is_async: bool) -> Wrapper:
         return parts
 
     return async_wrapper if is_async else wrapper
+
+
+# the helpers wrapped: the function runs (sync, async), then the responses the loop acts on (sync, async)
+_HELPERS = (
+    "invoke_function_from_dict_args",
+    "invoke_function_from_dict_args_async",
+    "get_function_response_parts",
+    "get_function_response_parts_async",
+)
+
+
+def wrap_helpers(telemetry: Telemetry) -> None:
+    """Wrap the AFC helpers this SDK version has: they are private, and a version without them loses only the AFC
+    extras, not the calls' spans."""
+    from google.genai import _extra_utils
+
+    wrappers = (
+        tool_wrapper(telemetry, False),
+        tool_wrapper(telemetry, True),
+        usage_wrapper(False),
+        usage_wrapper(True),
+    )
+    for name, wrapper in zip(_HELPERS, wrappers, strict=True):
+        if callable(getattr(_extra_utils, name, None)):
+            wrap_function_wrapper(_extra_utils, name, wrapper)
+
+
+def unwrap_helpers() -> None:
+    from google.genai import _extra_utils
+
+    for name in _HELPERS:
+        unwrap(_extra_utils, name)  # a no-op for a helper that was not wrapped
