@@ -521,3 +521,23 @@ assert not isinstance(vars(Scope)["set_current_span"], FunctionWrapper)
 def test_patches_wait_for_the_application_to_import_the_sdk() -> None:
     """Zero-code: `opentelemetry-instrument` instruments at startup; the SDK is patched when the app imports it."""
     subprocess.run([sys.executable, "-c", LAZY_PATCHING], check=True, timeout=60)
+
+
+async def test_captured_tool_content_is_cut_to_size(
+    instrument: Callable[..., Telemetry], client: openai.AsyncOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @function_tool
+    def read_report(city: str) -> str:
+        """A long report."""
+        return "word " * 500
+
+    monkeypatch.setenv(CAPTURE_ENV, "SPAN_ONLY")
+    monkeypatch.setenv("LLMOTEL_CONTENT_MAX_BYTES", "256")
+    telemetry = instrument(OpenAIInstrumentor(), OpenAIAgentsInstrumentor())
+    await Runner.run(
+        Agent(name="assistant", model=chat_model(client), tools=[read_report]), "Use read_report for Paris"
+    )
+
+    (tool,) = by_name(telemetry, "execute_tool read_report")
+    assert len(tool.attributes["gen_ai.tool.call.result"].encode()) <= 256  # type: ignore[index,union-attr]
+    assert tool.attributes["llmotel.content.truncated"] is True  # type: ignore[index]

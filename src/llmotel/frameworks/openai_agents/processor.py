@@ -34,9 +34,8 @@ from opentelemetry.trace import Tracer, set_span_in_context
 
 from llmotel import semconv
 from llmotel.config import Settings
-from llmotel.core.content import fit_json, parse_arguments, text_part
+from llmotel.core.content import ContentEncoder, parse_arguments, text_part
 from llmotel.core.errors import error_type, report_internal_error
-from llmotel.privacy import RedactionCounts
 from llmotel.tracing import execute_tool, finish, invoke_agent, invoke_workflow
 
 
@@ -52,6 +51,7 @@ class OTelProcessor(TracingProcessor):
     def __init__(self) -> None:
         self._tracer: Tracer | None = None
         self._settings: Settings | None = None
+        self._content: ContentEncoder | None = None
         self._open: dict[str, _Open] = {}  # SDK trace or span id -> its OTel span
         # id of an SDK scope token -> (that token, kept alive so the id stays unique; the OTel token to detach)
         self._attached: dict[int, tuple[Token[Any], Token[otel_context.Context]]] = {}
@@ -60,6 +60,7 @@ class OTelProcessor(TracingProcessor):
 
     def start(self, tracer: Tracer, settings: Settings) -> None:
         self._tracer, self._settings = tracer, settings
+        self._content = ContentEncoder(settings.content_max_bytes, settings.redactor)
         provider = get_trace_provider()
         if not self._registered(provider):
             provider.register_processor(self)
@@ -185,32 +186,28 @@ class OTelProcessor(TracingProcessor):
         span = otel_trace.get_current_span()
         attributes = getattr(span, "attributes", None) or {}  # a recording SDK span; a no-op one has none
         if instructions and attributes.get(semconv.GEN_AI_AGENT_NAME) == agent_name and self._capturing():
-            self._set_content(span, {semconv.GEN_AI_SYSTEM_INSTRUCTIONS: [text_part(instructions)]})
+            self._set_content(span, [(semconv.GEN_AI_SYSTEM_INSTRUCTIONS, [text_part(instructions)])])
 
     def _tool_content(self, otel_span: OTelSpan, data: FunctionSpanData) -> None:
         """Arguments and result, when content capture is on (the SDK keeps them unless told not to trace them)."""
         if not self._capturing():
             return
-        content: dict[str, Any] = {}
+        content: list[tuple[str, Any]] = []
         if data.input:
-            content[semconv.GEN_AI_TOOL_CALL_ARGUMENTS] = parse_arguments(data.input)
+            content.append((semconv.GEN_AI_TOOL_CALL_ARGUMENTS, parse_arguments(data.input)))
         if data.output is not None:
-            content[semconv.GEN_AI_TOOL_CALL_RESULT] = data.output
+            content.append((semconv.GEN_AI_TOOL_CALL_RESULT, data.output))
         self._set_content(otel_span, content)
 
     def _capturing(self) -> bool:
         return self._settings is not None and self._settings.capture.on_span
 
-    def _set_content(self, otel_span: OTelSpan, content: dict[str, Any]) -> None:
+    def _set_content(self, otel_span: OTelSpan, content: list[tuple[str, Any]]) -> None:
         """Content as JSON, redacted and cut to size like the inference spans' content."""
-        settings = cast(Settings, self._settings)
-        redactions = RedactionCounts()
-        for key, value in content.items():
-            if settings.redactor is not None:
-                value = settings.redactor.redact_json(value, redactions)
-            otel_span.set_attribute(key, fit_json(value, settings.content_max_bytes)[0])
-        if redactions.total:
-            otel_span.set_attribute(semconv.LLMOTEL_REDACTION_COUNT, redactions.total)
+        encoded = cast(ContentEncoder, self._content).encode_values(content)
+        if encoded.redactions:
+            encoded.attributes[semconv.LLMOTEL_REDACTION_COUNT] = sum(encoded.redactions.values())
+        otel_span.set_attributes(encoded.attributes)
 
 
 @dataclass(frozen=True)
