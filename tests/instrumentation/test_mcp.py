@@ -93,11 +93,17 @@ def stdio_server() -> StdioServerParameters:
     return StdioServerParameters(command=sys.executable, args=[str(SERVER), "stdio"], env=SERVER_ENV)
 
 
-async def server_telemetry(client: Client) -> dict[str, Any]:
-    """What the server exported, minus the spans of these reads."""
+async def server_telemetry(client: Client, telemetry: Telemetry | None = None) -> dict[str, Any]:
+    """What the server exported since the last read, minus the spans of these reads; with `telemetry`, only the
+    spans of the traces this test's client exported (the HTTP server outlives a test that stopped half-way)."""
     result = await client.call_tool("telemetry", {})
     exported: dict[str, Any] = json.loads(result.content[0].text)  # type: ignore[union-attr]
-    exported["spans"] = [s for s in exported["spans"] if s["name"] != "tools/call telemetry"]
+    traces = {span.context.trace_id for span in telemetry.spans()} if telemetry else None
+    exported["spans"] = [
+        span
+        for span in exported["spans"]
+        if span["name"] != "tools/call telemetry" and (traces is None or span["trace_id"] in traces)
+    ]
     return exported
 
 
@@ -174,10 +180,10 @@ def check_session_trace(telemetry: Telemetry, server: dict[str, Any], transport:
     assert client_point.count == 1 and list(client_point.explicit_bounds) == SPEC_BUCKETS
     assert client_point.attributes["network.transport"] == transport
     assert "mcp.session.id" not in client_point.attributes and "jsonrpc.request.id" not in client_point.attributes
+    # the HTTP server's histograms are cumulative over the module's tests: one point for this tool and session kind
+    expected = {"gen_ai.tool.name": "get_weather", "network.transport": transport, "mcp.protocol.version": "2025-11-25"}
     server_points = [
-        p
-        for p in server["metrics"]["mcp.server.operation.duration"]
-        if p["attributes"].get("gen_ai.tool.name") == "get_weather"
+        p for p in server["metrics"]["mcp.server.operation.duration"] if expected.items() <= p["attributes"].items()
     ]
     assert len(server_points) == 1 and server_points[0]["bounds"] == SPEC_BUCKETS
     [session] = telemetry.metrics()["mcp.client.session.duration"]
@@ -201,7 +207,7 @@ async def test_http_one_trace_from_agent_to_tool(telemetry: Telemetry, http_url:
         with llmotel.invoke_agent("assistant"):
             async with Client(http_url, mode="legacy") as client:
                 await run_session(client)
-                server = await server_telemetry(client)
+                server = await server_telemetry(client, telemetry)
     client_spans = check_session_trace(telemetry, server, "tcp")
     server_spans = by_name(server["spans"])
     port = int(http_url.split(":")[2].split("/")[0])
@@ -215,7 +221,7 @@ async def test_modern_protocol_over_http_joins_the_trace(telemetry: Telemetry, h
     with anyio.fail_after(TIMEOUT):
         async with Client(http_url) as client:  # auto: server/discover, protocol 2026-07-28
             await client.call_tool("get_weather", {"city": "Paris"})
-            server = await server_telemetry(client)
+            server = await server_telemetry(client, telemetry)
     call = mcp_client_spans(telemetry)["tools/call get_weather"]
     assert call.attributes["mcp.protocol.version"] == "2026-07-28"  # type: ignore[index]
     server_call = by_name(server["spans"])["tools/call get_weather"]
@@ -277,13 +283,16 @@ async def test_uninstrument_restores_the_sdk_behaviour(
             await client.call_tool("get_weather", {"city": "Seoul"})
             # no tracing configured in the client: nothing is injected, the server's span starts its own trace
             monkeypatch.setattr(mcp.shared._otel, "_tracer", trace.NoOpTracer())
-            await client.call_tool("get_weather", {"city": "Paris"})
+            await client.call_tool("broken_forecast", {"city": "Paris"})  # a tool no other test calls over HTTP
             server = await server_telemetry(client)
     assert not [s for s in telemetry.spans() if scope(s) == "llmotel.mcp"]
     assert "mcp.client.operation.duration" not in telemetry.metrics()
     sdk_call = next(s for s in telemetry.spans() if s.name == "MCP send tools/call get_weather")
-    calls = [s for s in server["spans"] if s["name"] == "tools/call get_weather"]  # the server is still instrumented
-    assert [c["parent_id"] for c in calls] == [sdk_call.context.span_id, None]
+    # the server is still instrumented: its span joins whatever trace the request carried
+    traced = by_name([s for s in server["spans"] if s["trace_id"] == sdk_call.context.trace_id])
+    assert traced["tools/call get_weather"]["parent_id"] == sdk_call.context.span_id
+    [untraced_call] = [s for s in server["spans"] if s["name"] == "tools/call broken_forecast"]
+    assert untraced_call["parent_id"] is None
 
 
 async def test_session_ended_by_an_exception(telemetry: Telemetry, http_url: str) -> None:
@@ -293,3 +302,43 @@ async def test_session_ended_by_an_exception(telemetry: Telemetry, http_url: str
     assert raised.group_contains(KeyError)
     [session] = telemetry.metrics()["mcp.client.session.duration"]
     assert session.attributes["error.type"] == "KeyError" and session.attributes["network.transport"] == "tcp"
+
+
+async def test_tool_arguments_and_result_when_content_capture_is_on(
+    instrument: Callable[..., Telemetry], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    capture = {"OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "SPAN_ONLY"}
+    for name, value in capture.items():
+        monkeypatch.setenv(name, value)
+    telemetry = instrument(MCPInstrumentor())
+    server = StdioServerParameters(command=sys.executable, args=[str(SERVER), "stdio"], env={**SERVER_ENV, **capture})
+    with anyio.fail_after(TIMEOUT):
+        async with Client(server, mode="legacy") as client:
+            await client.call_tool("get_weather", {"city": "alice@example.com"})
+            await client.call_tool("broken_forecast", {"city": "Paris"})
+            exported = await server_telemetry(client)
+    client_spans, server_spans = mcp_client_spans(telemetry), by_name(exported["spans"])
+    for attributes in (
+        client_spans["tools/call get_weather"].attributes,
+        server_spans["tools/call get_weather"]["attributes"],
+    ):
+        # redacted like the inference spans' content (the default preset knows e-mail addresses)
+        assert json.loads(attributes["gen_ai.tool.call.arguments"]) == {"city": "<EMAIL>"}
+        assert json.loads(attributes["gen_ai.tool.call.result"]) == {"result": "sunny in <EMAIL>"}
+        assert attributes["llmotel.redaction.count"] == 2
+    failed = client_spans["tools/call broken_forecast"].attributes
+    assert json.loads(failed["gen_ai.tool.call.arguments"]) == {"city": "Paris"}  # type: ignore[arg-type]
+    assert "gen_ai.tool.call.result" not in failed  # only a successful call's result, per the conventions
+    assert "gen_ai.tool.call.arguments" not in client_spans["tools/list"].attributes  # type: ignore[operator]
+
+
+async def test_no_content_by_default(telemetry: Telemetry, http_url: str) -> None:
+    with anyio.fail_after(TIMEOUT):
+        async with Client(http_url, mode="legacy") as client:
+            await client.call_tool("get_weather", {"city": "Seoul"})
+            exported = await server_telemetry(client, telemetry)
+    spans = (
+        mcp_client_spans(telemetry)["tools/call get_weather"].attributes,
+        by_name(exported["spans"])["tools/call get_weather"]["attributes"],
+    )
+    assert not [key for attributes in spans for key in attributes if key.startswith("gen_ai.tool.call.")]  # type: ignore[union-attr]

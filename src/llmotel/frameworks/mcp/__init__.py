@@ -8,6 +8,10 @@ mcp 2.x traces itself (scope `mcp-python-sdk`, spans `MCP send ...` and `{method
 llmotel instruments it, those spans are replaced by llmotel's, which follow the MCP semantic conventions and add
 the session id, protocol version, transport, server address, tool errors and the duration metrics; see client.py
 and server.py. Uninstrumenting brings the SDK's own spans back.
+
+Metrics: `mcp.client.operation.duration`, `mcp.server.operation.duration`, `mcp.client.session.duration`. With content
+capture on (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT), tools/call spans carry `gen_ai.tool.call.arguments`
+and, for a successful call, `gen_ai.tool.call.result`, redacted and cut to size like the inference spans' content.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type:
 from opentelemetry.instrumentation.utils import unwrap
 from wrapt import wrap_function_wrapper
 
+from llmotel.config import Settings
 from llmotel.core.errors import logger
 
 # every module that binds `stdio_client` (users and `mcp.Client` call it through these names)
@@ -37,7 +42,8 @@ class MCPInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         from llmotel.frameworks.mcp.server import ServerHooks
         from llmotel.frameworks.mcp.telemetry import MCPTelemetry
 
-        telemetry = MCPTelemetry(kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
+        settings = kwargs.get("settings") or Settings.from_env()
+        telemetry = MCPTelemetry(settings, kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
         client, server = ClientHooks(telemetry), ServerHooks(telemetry)
         patches = [
             ("mcp.client.session", "ClientSession.send_request", client.send_request),

@@ -22,7 +22,16 @@ from opentelemetry.trace import NonRecordingSpan, SpanKind
 
 from llmotel import semconv
 from llmotel.core.errors import error_type, report_internal_error
-from llmotel.frameworks.mcp.telemetry import PIPE, TCP, Attributes, MCPTelemetry, Operation, describe_request, outcome
+from llmotel.frameworks.mcp.telemetry import (
+    PIPE,
+    TCP,
+    Attributes,
+    MCPTelemetry,
+    Operation,
+    describe_request,
+    outcome,
+    param,
+)
 
 _SUPPRESS_KEY = otel_context._SUPPRESS_INSTRUMENTATION_KEY
 # The span of the send_request in progress: the dispatcher's own span is suppressed only under it.
@@ -186,7 +195,8 @@ class ClientHooks:
             return None
         try:
             name, metric, span_only = describe_request(method, params)
-            return self._telemetry.start(SpanKind.CLIENT, name, metric, span_only)
+            arguments = param(params, "arguments")
+            return self._telemetry.start(SpanKind.CLIENT, name, metric, span_only, arguments=arguments)
         except Exception:
             report_internal_error("mcp client request")
             return None
@@ -206,6 +216,6 @@ class ClientHooks:
             operation.metric_attributes.update(metric)
             operation.span_attributes.update(span_only)
             error = exc.error if isinstance(exc, MCPError) else None
-            self._telemetry.end(operation, SpanKind.CLIENT, outcome(method, result, exc, error))
+            self._telemetry.end(operation, SpanKind.CLIENT, outcome(method, result, exc, error), result)
         except Exception:
             report_internal_error("mcp client response")

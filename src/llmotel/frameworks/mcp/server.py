@@ -17,7 +17,16 @@ from opentelemetry.trace import Link, SpanKind
 
 from llmotel import semconv
 from llmotel.core.errors import report_internal_error
-from llmotel.frameworks.mcp.telemetry import PIPE, TCP, Failure, MCPTelemetry, Operation, describe_request, outcome
+from llmotel.frameworks.mcp.telemetry import (
+    PIPE,
+    TCP,
+    Failure,
+    MCPTelemetry,
+    Operation,
+    describe_request,
+    outcome,
+    param,
+)
 
 _SUPPRESS_KEY = otel_context._SUPPRESS_INSTRUMENTATION_KEY
 
@@ -27,10 +36,10 @@ class ServerHooks:
         self._telemetry = telemetry
 
     async def middleware(self, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        ctx, call_next = args
-        operation = self._begin(ctx)
+        operation = self._begin(args[0]) if len(args) == 2 and not kwargs else None  # how the runner calls it
         if operation is None:
             return await wrapped(*args, **kwargs)
+        ctx, call_next = args
         try:
             with trace.use_span(operation.span, False, record_exception=False, set_status_on_exception=False):
                 result = await call_next(ctx)
@@ -40,7 +49,7 @@ class ServerHooks:
             error = handler_exception_to_error_data(exc) if isinstance(exc, Exception) else None
             self._end(operation, outcome(ctx.method, None, exc, error))
             raise
-        self._end(operation, outcome(ctx.method, result, None))
+        self._end(operation, outcome(ctx.method, result, None), result)
         return result
 
     def _begin(self, ctx: Any) -> Operation | None:
@@ -64,14 +73,17 @@ class ServerHooks:
             ambient = trace.get_current_span().get_span_context()
             if parent is not None and ambient.is_valid:
                 links = [Link(ambient)]  # the transport's context (an HTTP server span), per the MCP conventions
-            return self._telemetry.start(SpanKind.SERVER, name, metric, span_only, context=parent, links=links)
+            arguments = param(ctx.params, "arguments")
+            return self._telemetry.start(
+                SpanKind.SERVER, name, metric, span_only, context=parent, links=links, arguments=arguments
+            )
         except Exception:
             report_internal_error("mcp server request")
             return None
 
-    def _end(self, operation: Operation, failure: Failure | None) -> None:
+    def _end(self, operation: Operation, failure: Failure | None, result: Any = None) -> None:
         try:
-            self._telemetry.end(operation, SpanKind.SERVER, failure)
+            self._telemetry.end(operation, SpanKind.SERVER, failure, result)
         except Exception:
             report_internal_error("mcp server response")
 

@@ -17,6 +17,8 @@ from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.util.types import AttributeValue
 
 from llmotel import semconv
+from llmotel.config import Settings
+from llmotel.core.content import ContentEncoder
 from llmotel.core.errors import error_type
 from llmotel.core.scope import current_scope
 from llmotel.version import __version__
@@ -39,6 +41,7 @@ class Operation:
     started: float
     metric_attributes: Attributes
     span_attributes: Attributes = field(default_factory=dict)  # set at the end, spans only
+    arguments: Any = None  # a tools/call's arguments, kept only while content capture is on
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class Failure:
 
 def describe_request(method: str, params: Any) -> tuple[str, Attributes, Attributes]:
     """Span name, metric attributes and span-only attributes of a request (params: typed model or wire dict)."""
-    name, uri = _field(params, "name"), _field(params, "uri")
+    name, uri = param(params, "name"), param(params, "uri")
     metric: Attributes = {semconv.MCP_METHOD_NAME: method}
     span_only: Attributes = {}
     target = name if isinstance(name, str) and method in (TOOLS_CALL, PROMPTS_GET) else None
@@ -65,7 +68,8 @@ def describe_request(method: str, params: Any) -> tuple[str, Attributes, Attribu
     return (f"{method} {target}" if target else method), metric, span_only
 
 
-def _field(params: Any, key: str) -> Any:
+def param(params: Any, key: str) -> Any:
+    """A field of request params, typed model or wire dict."""
     return params.get(key) if isinstance(params, Mapping) else getattr(params, key, None)
 
 
@@ -88,10 +92,29 @@ def _is_tool_error(result: Any) -> bool:
     return getattr(result, "is_error", None) is True
 
 
+def _tool_result(result: Any) -> Any:
+    """A successful tool's output as JSON-like content: its structured content, else its content blocks."""
+    if isinstance(result, Mapping):
+        structured, blocks = result.get("structuredContent"), result.get("content")
+    else:
+        structured, blocks = getattr(result, "structured_content", None), getattr(result, "content", None)
+    if structured is not None:
+        return structured
+    return [
+        block.model_dump(mode="json", exclude_none=True) if hasattr(block, "model_dump") else block
+        for block in blocks or ()
+    ]
+
+
 class MCPTelemetry:
     def __init__(
-        self, tracer_provider: TracerProvider | None = None, meter_provider: MeterProvider | None = None
+        self,
+        settings: Settings,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
     ) -> None:
+        self._capture = settings.capture.on_span  # tool arguments and results: opt-in, on the spans
+        self._content = ContentEncoder(settings.content_max_bytes, settings.redactor)
         schema = "https://opentelemetry.io/schemas/" + semconv.STABLE_VERSION
         self._tracer = get_tracer("llmotel.mcp", __version__, tracer_provider, schema_url=schema)
         meter = get_meter("llmotel.mcp", __version__, meter_provider, schema_url=schema)
@@ -109,18 +132,28 @@ class MCPTelemetry:
         span_attributes: Attributes,
         context: otel_context.Context | None = None,
         links: list[Link] | None = None,
+        arguments: Any = None,
     ) -> Operation:
+        """`arguments`: a tools/call's arguments, recorded at the end when content capture is on."""
         attributes = {**metric_attributes, **span_attributes}
         scope = current_scope()
         if scope:
             attributes.update(scope)
         span = self._tracer.start_span(name, context=context, kind=kind, attributes=attributes, links=links)
-        return Operation(span, time.perf_counter(), dict(metric_attributes))
+        return Operation(
+            span, time.perf_counter(), dict(metric_attributes), arguments=arguments if self._capture else None
+        )
 
-    def end(self, operation: Operation, kind: SpanKind, failure: Failure | None) -> None:
+    def end(self, operation: Operation, kind: SpanKind, failure: Failure | None, result: Any = None) -> None:
+        """`result`: the request's result; a successful tools/call's output is recorded when capture is on."""
         duration = time.perf_counter() - operation.started
         metric_attributes = operation.metric_attributes
         span = operation.span
+        if self._capture and metric_attributes.get(semconv.MCP_METHOD_NAME) == TOOLS_CALL:
+            content = [(semconv.GEN_AI_TOOL_CALL_ARGUMENTS, operation.arguments)]
+            if failure is None:  # the conventions record a result only for a successful call
+                content.append((semconv.GEN_AI_TOOL_CALL_RESULT, _tool_result(result)))
+            operation.span_attributes.update(self._encode(content))
         if failure is not None:
             metric_attributes[semconv.ERROR_TYPE] = failure.error_type
             if failure.status_code is not None:
@@ -129,6 +162,13 @@ class MCPTelemetry:
         span.set_attributes({**operation.span_attributes, **metric_attributes})
         span.end()
         self._durations[kind].record(duration, metric_attributes)
+
+    def _encode(self, content: list[tuple[str, Any]]) -> Attributes:
+        """Redacted and cut to size like the inference spans' content."""
+        encoded = self._content.encode_values(content)
+        if encoded.redactions:
+            encoded.attributes[semconv.LLMOTEL_REDACTION_COUNT] = sum(encoded.redactions.values())
+        return encoded.attributes
 
 
 def _histogram(meter: Meter, spec: semconv.Metric) -> Histogram:
