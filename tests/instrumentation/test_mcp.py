@@ -23,6 +23,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.session import ClientSession
 from mcp.server._otel import OpenTelemetryMiddleware
+from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
@@ -342,3 +343,21 @@ async def test_no_content_by_default(telemetry: Telemetry, http_url: str) -> Non
         by_name(exported["spans"])["tools/call get_weather"]["attributes"],
     )
     assert not [key for attributes in spans for key in attributes if key.startswith("gen_ai.tool.call.")]  # type: ignore[union-attr]
+
+
+async def test_in_process_server_joins_the_trace_without_a_transport(telemetry: Telemetry) -> None:
+    server = MCPServer("echo")
+
+    @server.tool()
+    def echo(text: str) -> str:
+        return text
+
+    with anyio.fail_after(TIMEOUT):
+        async with Client(server) as client:  # in-process, 2026-07-28: a direct dispatcher, no streams
+            await client.call_tool("echo", {"text": "hi"})
+    spans = [s for s in telemetry.spans() if s.name == "tools/call echo"]
+    [client_span] = [s for s in spans if s.kind is SpanKind.CLIENT]
+    [server_span] = [s for s in spans if s.kind is SpanKind.SERVER]
+    assert server_span.parent is not None and server_span.parent.span_id == client_span.context.span_id
+    assert "network.transport" not in server_span.attributes  # type: ignore[operator]
+    assert "network.transport" not in client_span.attributes  # type: ignore[operator]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcp.server.streamable_http import MCP_SESSION_ID_HEADER
+from mcp.shared.direct_dispatcher import DIRECT_TRANSPORT_KIND
 from mcp.shared.jsonrpc_dispatcher import handler_exception_to_error_data
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
@@ -59,9 +60,12 @@ class ServerHooks:
             name, metric, span_only = describe_request(ctx.method, ctx.params)
             if ctx.protocol_version:
                 metric[semconv.MCP_PROTOCOL_VERSION] = ctx.protocol_version
-            # streamable HTTP hands each message its HTTP request; stdio (and in-process) messages have none
+            # streamable HTTP hands each message its HTTP request; stdio messages have none, nor in-process ones
             http_request = ctx.request
-            metric[semconv.NETWORK_TRANSPORT] = TCP if http_request is not None else PIPE
+            if http_request is not None:
+                metric[semconv.NETWORK_TRANSPORT] = TCP
+            elif _transport_kind(ctx) != DIRECT_TRANSPORT_KIND:
+                metric[semconv.NETWORK_TRANSPORT] = PIPE
             headers = getattr(http_request, "headers", None)
             session_id = headers.get(MCP_SESSION_ID_HEADER) if headers is not None else None
             if session_id:
@@ -86,6 +90,13 @@ class ServerHooks:
             self._telemetry.end(operation, SpanKind.SERVER, failure, result)
         except Exception:
             report_internal_error("mcp server response")
+
+
+def _transport_kind(ctx: Any) -> Any:
+    """The message's transport kind ("direct" for an in-process client), read off the session's request channel: the
+    request context itself does not carry it in mcp 2.3."""
+    channel = getattr(ctx.session, "_request_outbound", None)
+    return getattr(getattr(channel, "transport", None), "kind", None)
 
 
 def _remote_parent(meta: Any) -> otel_context.Context | None:
