@@ -48,16 +48,26 @@ class GenAISpan:
         self.kind = kind
         self.attributes = {semconv.GEN_AI_OPERATION_NAME: operation, **attributes}
 
-    def start(self, tracer: Tracer | None = None, context: otel_context.Context | None = None) -> Span:
+    def start(
+        self,
+        tracer: Tracer | None = None,
+        context: otel_context.Context | None = None,
+        start_time: int | None = None,
+    ) -> Span:
         """Open one span, not made current; end it with `finish`. For integrations whose framework reports the
-        start and end of a run as callbacks (they pass their instrumentor's tracer and the parent's context)."""
+        start and end of a run as callbacks (they pass their instrumentor's tracer and the parent's context, and
+        the start time in ns when the span is only opened once the framework's run has ended)."""
         attributes = dict(self.attributes)
         scope = current_scope()
         if scope:
             attributes.update(scope)
         tracer = tracer or trace.get_tracer(_TRACER_SCOPE, __version__)
         return tracer.start_span(
-            f"{self.operation} {self.name}", context=context, kind=self.kind, attributes=attributes
+            f"{self.operation} {self.name}",
+            context=context,
+            kind=self.kind,
+            attributes=attributes,
+            start_time=start_time,
         )
 
     @contextmanager
@@ -162,14 +172,15 @@ class GenAISpan:
         return run
 
 
-def _fail(span: Span, exc: BaseException) -> None:
-    kind = error_type(exc)
+def _fail(span: Span, exc: BaseException | str) -> None:
+    kind = exc if isinstance(exc, str) else error_type(exc)
     span.set_attribute(semconv.ERROR_TYPE, kind)
     span.set_status(Status(StatusCode.ERROR, kind))
 
 
-def finish(span: Span, error: BaseException | None = None) -> None:
-    """End a span opened with `GenAISpan.start`, marked failed with `error.type` when `error` is given."""
+def finish(span: Span, error: BaseException | str | None = None) -> None:
+    """End a span opened with `GenAISpan.start`, marked failed with `error.type` when `error` is given (an
+    exception, or the `error.type` value itself when the framework reports a failure without its exception)."""
     if error is not None:
         _fail(span, error)
     span.end()

@@ -5,7 +5,7 @@ An adapter never touches tracers, meters or loggers; the core does all of that f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from llmotel.core.call import Call, InputContent, Request
@@ -13,6 +13,10 @@ from llmotel.core.call import Call, InputContent, Request
 
 class Operation:
     """Translation of one SDK method (e.g. `chat.completions.create`) into a call record."""
+
+    # The SDK method's leading positional parameters, for SDKs called as `chat("llama3", messages)`: the core names
+    # positional arguments by them before `request` / `input_content` see the keyword arguments.
+    positional: tuple[str, ...] = ()
 
     def request(self, instance: Any, kwargs: Mapping[str, Any]) -> Request:
         """The request fields, read from the SDK method's arguments before it runs."""
@@ -34,6 +38,24 @@ class Operation:
 
     def stream_end(self, call: Call) -> None:
         """Finish the record when a stream ends (build output content from `call.stream_state`)."""
+
+    def wrap_stream(self, call: Call, result: Any, proxy: Callable[[Any], Any]) -> Any:
+        """What the caller gets back for a stream result: the proxy of `result`, or, for an SDK returning its stream
+        inside a container (botocore's response dict), the container with its stream replaced by `proxy(stream)`."""
+        return proxy(result)
+
+
+class Router:
+    """One SDK method serving many APIs (botocore's `BaseClient._make_api_call` runs every AWS operation): picks
+    the Operation translating a call, or None to pass the call through untouched. Runs on every call: keep it cheap."""
+
+    def route(self, instance: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Operation | None:
+        raise NotImplementedError
+
+
+def named_arguments(positional: tuple[str, ...], args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The call's arguments by name: positional ones named by `positional`, keyword ones as given."""
+    return {**dict(zip(positional, args, strict=False)), **kwargs}
 
 
 _PRIMITIVES = (str, bool, int, float)

@@ -25,7 +25,6 @@ class ContentEncoder:
         self.redactor = redactor
 
     def encode(self, input_content: InputContent | None, output_messages: list[Message] | None) -> EncodedContent:
-        encoded = EncodedContent()
         values: list[tuple[str, Any]] = []
         if input_content is not None:
             values += [
@@ -35,6 +34,11 @@ class ContentEncoder:
             ]
         if output_messages:
             values.append((semconv.GEN_AI_OUTPUT_MESSAGES, output_messages))
+        return self.encode_values(values)
+
+    def encode_values(self, values: list[tuple[str, Any]]) -> EncodedContent:
+        """Content attributes from (attribute, JSON-like value) pairs, e.g. a tool call's arguments and result."""
+        encoded = EncodedContent()
         truncated = False
         counts = RedactionCounts()
         for key, value in values:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 
 logger = logging.getLogger("llmotel")
 
@@ -28,11 +29,31 @@ def report_internal_error(where: str) -> None:
         )
 
 
+# Exception classes whose instances carry their provider's own error code (botocore's ClientError: the AWS code, also
+# for codes botocore has no class for), registered by the instrumentor of that provider while it instruments.
+ErrorCode = Callable[[BaseException], "str | None"]
+_error_codes: dict[type[BaseException], ErrorCode] = {}
+
+
+def register_error_code(exception_class: type[BaseException], code: ErrorCode | None) -> None:
+    """`code(exc)` gives error.type for instances of `exception_class` (None: the class name); None unregisters."""
+    if code is None:
+        _error_codes.pop(exception_class, None)
+    else:
+        _error_codes[exception_class] = code
+
+
 def error_type(exc: BaseException) -> str:
-    """Low-cardinality error.type: the exception class qualified by its top-level package.
+    """Low-cardinality error.type: a registered provider error code, else the exception class qualified by its
+    top-level package.
 
     `openai._exceptions.RateLimitError` becomes `openai.RateLimitError`; builtins stay bare (`TimeoutError`).
     """
+    for exception_class, code in _error_codes.items():
+        if isinstance(exc, exception_class):
+            found = code(exc)
+            if found:
+                return found
     cls = type(exc)
     package = cls.__module__.partition(".")[0]
     if package == "builtins":

@@ -90,6 +90,7 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
     def _uninstrument(self, **kwargs: Any) -> None:
         self._active[0] = False
+        self.telemetry.active = False
         for patch in self._applied:
             owner_path, _, method = patch.attribute.rpartition(".")
             owner: Any = importlib.import_module(patch.module)

@@ -40,6 +40,9 @@ class Telemetry:
         logger_provider: LoggerProvider | None = None,
     ) -> None:
         self.settings = settings
+        # False once the instrumentor is undone: wrappers an SDK keeps elsewhere (cohere binds methods onto each
+        # client, `from ollama import chat` binds a name) outlive unwrapping, and must stop recording then.
+        self.active = True
         schema = "https://opentelemetry.io/schemas/" + semconv.STABLE_VERSION
         self._tracer: Tracer = get_tracer(scope, __version__, tracer_provider, schema_url=schema)
         meter: Meter = get_meter(scope, __version__, meter_provider, schema_url=schema)
@@ -69,11 +72,16 @@ class Telemetry:
             description=semconv.LLMOTEL_REDACTIONS.description,
         )
 
+    @property
+    def tracer(self) -> Tracer:
+        """For framework integrations that open workflow/agent/tool spans with `llmotel.tracing` templates."""
+        return self._tracer
+
     # -- lifecycle of one call -------------------------------------------------------------------------------------
 
     def begin(self, operation: Operation, instance: Any, kwargs: Mapping[str, Any]) -> tuple[Call, Request] | None:
-        """Start the span for a call; None when instrumentation is suppressed or llmotel itself failed."""
-        if otel_context.get_value(_SUPPRESS_KEY) or otel_context.get_value(_IN_CALL_KEY):
+        """Start the span for a call; None when instrumentation is off or suppressed, or llmotel itself failed."""
+        if not self.active or otel_context.get_value(_SUPPRESS_KEY) or otel_context.get_value(_IN_CALL_KEY):
             return None
         try:
             request = operation.request(instance, kwargs)

@@ -7,7 +7,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 
-from llmotel.core.adapter import Operation
+from llmotel.core.adapter import Operation, Router, named_arguments
 from llmotel.core.call import Call, Request
 from llmotel.core.errors import report_internal_error
 from llmotel.core.stream import AsyncStreamProxy, SyncStreamProxy
@@ -20,7 +20,8 @@ def method_wrapper(telemetry: Telemetry, operation: Operation, is_async: bool) -
     """A wrapt wrapper that records one call of the wrapped SDK method with `operation`'s translation."""
 
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        started = telemetry.begin(operation, instance, kwargs)
+        named = named_arguments(operation.positional, args, kwargs) if args else kwargs
+        started = telemetry.begin(operation, instance, named)
         if started is None:
             return wrapped(*args, **kwargs)
         call, request = started
@@ -37,7 +38,8 @@ def method_wrapper(telemetry: Telemetry, operation: Operation, is_async: bool) -
     async def async_wrapper(
         wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        started = telemetry.begin(operation, instance, kwargs)
+        named = named_arguments(operation.positional, args, kwargs) if args else kwargs
+        started = telemetry.begin(operation, instance, named)
         if started is None:
             return await wrapped(*args, **kwargs)
         call, request = started
@@ -54,6 +56,23 @@ def method_wrapper(telemetry: Telemetry, operation: Operation, is_async: bool) -
     return async_wrapper if is_async else wrapper
 
 
+def routed_wrapper(telemetry: Telemetry, router: Router, is_async: bool) -> WrapperFunction:
+    """A wrapt wrapper for one SDK method serving many APIs: each call is recorded by the method wrapper of the
+    Operation `router` picks for it, or passed through untouched when it picks none."""
+    wrappers: dict[Operation, WrapperFunction] = {}
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        operation = router.route(instance, args, kwargs)
+        if operation is None:
+            return wrapped(*args, **kwargs)
+        recorded = wrappers.get(operation)
+        if recorded is None:
+            recorded = wrappers[operation] = method_wrapper(telemetry, operation, is_async)
+        return recorded(wrapped, instance, args, kwargs)
+
+    return wrapper
+
+
 def _complete(
     telemetry: Telemetry, operation: Operation, call: Call, request: Request, result: Any, proxy: type[Any]
 ) -> Any:
@@ -64,7 +83,10 @@ def _complete(
             if request.raw_response != "stream" and not request.stream:
                 operation.response(call, result.parse())
         elif operation.is_stream(request, result):
-            return proxy(result, call, operation, telemetry)
+            # (LiteLLM's CustomStreamWrapper iterates both ways: a sync call's stream stays sync)
+            if proxy is SyncStreamProxy and hasattr(result, "__anext__") and not hasattr(result, "__next__"):
+                proxy = AsyncStreamProxy  # a sync call giving an async stream: an async generator function's call
+            return operation.wrap_stream(call, result, lambda stream: proxy(stream, call, operation, telemetry))
         else:
             operation.response(call, result)
     except Exception:
