@@ -27,6 +27,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from llmotel import semconv
 from llmotel.core.errors import error_type
 from llmotel.core.scope import current_scope
+from llmotel.core.telemetry import work_context
 from llmotel.version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -74,8 +75,11 @@ class GenAISpan:
     def _span(self) -> Iterator[Span]:
         span = self.start()
         try:
-            with trace.use_span(span, end_on_exit=False, record_exception=False, set_status_on_exception=False):
+            token = otel_context.attach(work_context(span))
+            try:
                 yield span
+            finally:
+                otel_context.detach(token)
         except BaseException as exc:
             _fail(span, exc)
             raise
@@ -125,7 +129,7 @@ class GenAISpan:
             to_send: Any = None
             try:
                 while True:
-                    token = otel_context.attach(trace.set_span_in_context(span))
+                    token = otel_context.attach(work_context(span))
                     try:
                         item = generator.send(to_send)
                     finally:
@@ -152,7 +156,7 @@ class GenAISpan:
             to_send: Any = None
             try:
                 while True:
-                    token = otel_context.attach(trace.set_span_in_context(span))
+                    token = otel_context.attach(work_context(span))
                     try:
                         item = await generator.asend(to_send)
                     finally:

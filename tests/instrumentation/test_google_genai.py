@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import openai
 import pytest
 from google import genai
 from google.genai import _extra_utils, errors, types
@@ -30,8 +31,9 @@ from exit_matrix import (
     collect_garbage,
     exit_cases,
 )
-from llm_support import API_KEY, Telemetry, point
+from llm_support import API_KEY, GPT, Telemetry, point
 from llmotel.providers.google_genai import GoogleGenAIInstrumentor
+from llmotel.providers.openai import OpenAIInstrumentor
 from llmotel.standin import StandinServer
 
 GEMINI = "gemini-2.5-flash"
@@ -437,6 +439,28 @@ def test_automatic_function_calling_is_one_call_with_its_tool_run(
     assert tool.attributes["gen_ai.tool.description"] == "Weather for a city."
     assert tool.parent is not None and tool.parent.span_id == call.context.span_id
     assert history[2].parts[0].function_response.response == {"result": "12 C in standin"}
+
+
+def test_model_calls_inside_an_automatic_function_call_are_recorded(
+    instrument: Callable[..., Telemetry], gemini: genai.Client, server: StandinServer
+) -> None:
+    """A tool the SDK runs inside its call is new work: its own LLM call is a logical call of its own, not a
+    retry of the Gemini call, so it gets its span (nested-call suppression stops at the tool span)."""
+    telemetry = instrument(GoogleGenAIInstrumentor(), OpenAIInstrumentor())
+    with openai.OpenAI(base_url=server.openai_base_url, api_key=API_KEY, max_retries=0) as helper_llm:
+
+        def summarize_weather(city: str) -> str:
+            """Weather summary for a city."""
+            completion = helper_llm.chat.completions.create(model=GPT, messages=[{"role": "user", "content": city}])
+            return completion.choices[0].message.content or ""
+
+        gemini.models.generate_content(
+            model=GEMINI, contents="Use summarize_weather for Seoul", config={"tools": [summarize_weather]}
+        )
+    spans = by_operation(telemetry)
+    (tool,) = spans["execute_tool"]
+    (chat,) = spans["chat"]
+    assert chat.parent is not None and chat.parent.span_id == tool.context.span_id
 
 
 def test_automatic_function_calling_stream_sums_usage(

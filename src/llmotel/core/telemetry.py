@@ -9,7 +9,16 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry._logs import Logger, LoggerProvider, SeverityNumber, get_logger
 from opentelemetry.metrics import Histogram, Meter, MeterProvider, get_meter
-from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer, TracerProvider, get_tracer, set_span_in_context
+from opentelemetry.trace import (
+    Span,
+    SpanKind,
+    Status,
+    StatusCode,
+    Tracer,
+    TracerProvider,
+    get_tracer,
+    set_span_in_context,
+)
 
 from llmotel import semconv
 from llmotel.config import Settings
@@ -26,6 +35,13 @@ _SUPPRESS_KEY = (
 # Set while an instrumented SDK method runs. A library that calls another instrumented library (LiteLLM calling
 # openai, a cloud SDK wrapping another) makes one logical call: only the outermost records it.
 _IN_CALL_KEY = otel_context.create_key("llmotel-genai-call")
+
+
+def work_context(span: Span) -> otel_context.Context:
+    """The current context with `span` (a workflow, agent or tool span) current and a new logical scope: a tool
+    that an SDK runs inside its own call (Gemini's automatic function calling) makes model calls of its own,
+    and those are recorded again."""
+    return otel_context.set_value(_IN_CALL_KEY, False, set_span_in_context(span))
 
 
 class Telemetry:

@@ -22,7 +22,7 @@ from opentelemetry.trace import Span
 from wrapt import wrap_function_wrapper
 
 from llmotel.core.errors import report_internal_error
-from llmotel.core.telemetry import Telemetry
+from llmotel.core.telemetry import Telemetry, work_context
 from llmotel.tracing import execute_tool, finish
 
 SCOPE = "llmotel.google_genai"
@@ -50,7 +50,7 @@ def _tool_span(telemetry: Telemetry, args: tuple[Any, ...], kwargs: dict[str, An
     if span is None:
         yield
         return
-    token = otel_context.attach(trace.set_span_in_context(span))
+    token = otel_context.attach(work_context(span))  # the tool's own model calls are recorded
     try:
         yield
     except BaseException as exc:
