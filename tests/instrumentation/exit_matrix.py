@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -226,7 +227,8 @@ async def run_async(api: StreamingApi, path: str, client: Any, ended: Checkpoint
             items.append(item)
             if len(items) == 2:
                 break
-        await stream.close()
+        # an SDK stream's close() is a coroutine; an SDK handing out an async generator gives aclose()
+        await (stream.aclose() if inspect.isasyncgen(stream) else stream.close())
         ended()
         return _observed(api, items)
     if path == "with-early-exit":

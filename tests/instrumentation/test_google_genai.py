@@ -300,8 +300,6 @@ STREAM_APIS = [
         response_id=lambda chunks: chunks[-1].response_id if chunks else None,
     )
 ]
-# Async generators have aclose(), not close(): that path is test_async_stream_aclose above.
-ASYNC_GENERATOR_PATHS = [path for path in ASYNC_PATHS if path != "close"]
 
 
 @pytest.mark.usefixtures("young_heap")
@@ -317,7 +315,7 @@ def test_sync_exit_path(
 
 
 @pytest.mark.usefixtures("young_heap")
-@pytest.mark.parametrize(("api", "path"), exit_cases(STREAM_APIS, ASYNC_GENERATOR_PATHS))
+@pytest.mark.parametrize(("api", "path"), exit_cases(STREAM_APIS, ASYNC_PATHS))
 async def test_async_exit_path(
     api: StreamingApi,
     path: str,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openai
 import pytest
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 
 from llm_support import GPT
 from llmotel.providers.anthropic import AnthropicInstrumentor
@@ -32,11 +33,55 @@ def test_uninstrument_restores_the_sdk(instrument, openai_client: openai.OpenAI)
     assert telemetry.spans() == []
 
 
+LIBRARIES = {  # entry point -> what it instruments
+    "llmotel_openai": "openai",
+    "llmotel_anthropic": "anthropic",
+    "llmotel_google_genai": "google.genai",
+    "llmotel_bedrock": "botocore",
+    "llmotel_cohere": "cohere",
+    "llmotel_mistralai": "mistralai",
+    "llmotel_groq": "groq",
+    "llmotel_ollama": "ollama",
+    "llmotel_litellm": "litellm",
+    "llmotel_langchain": "langchain_core",
+    "llmotel_openai_agents": "agents",
+    "llmotel_mcp": "mcp",
+}
+
+
 def test_entry_points_have_unique_names() -> None:
-    names = {ep.name: ep.value for ep in entry_points(group="opentelemetry_instrumentor")}
-    assert names["llmotel_openai"] == "llmotel.providers.openai:OpenAIInstrumentor"
-    assert names["llmotel_anthropic"] == "llmotel.providers.anthropic:AnthropicInstrumentor"
-    assert "openai" not in names or not names["openai"].startswith("llmotel")
+    """Every instrumentor is registered under an llmotel_ name (never a peer's `openai`) and loads."""
+    ours = {ep.name: ep for ep in entry_points(group="opentelemetry_instrumentor") if ep.value.startswith("llmotel")}
+    assert sorted(ours) == sorted(LIBRARIES)
+    assert ours["llmotel_openai"].value == "llmotel.providers.openai:OpenAIInstrumentor"
+    for entry_point in ours.values():
+        assert issubclass(entry_point.load(), BaseInstrumentor), entry_point.name
+
+
+STARTUP_IMPORTS = f"""
+import sys
+print(sorted(name for name in {sorted(LIBRARIES.values())!r} if name in sys.modules))
+from groq.resources.chat.completions import Completions
+from wrapt import FunctionWrapper
+print(isinstance(vars(Completions)["create"], FunctionWrapper))
+"""
+
+
+def test_zero_code_startup_imports_no_sdk() -> None:
+    """`opentelemetry-instrument` instruments all twelve libraries (installed here) without importing any of them:
+    an application pays only for the SDKs it imports itself."""
+    env = {**os.environ, "OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none"}
+    instrument = Path(sys.executable).with_name("opentelemetry-instrument")
+    result = subprocess.run(
+        [str(instrument), sys.executable, "-c", STARTUP_IMPORTS],
+        env={**env, "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "Failed to auto initialize" not in result.stderr, result.stderr
+    assert result.stdout.split() == ["[]", "True"]  # nothing imported, yet the first import is patched
 
 
 LAZY_PATCHING = """

@@ -1,24 +1,20 @@
 """BaseInstrumentor for a provider: a list of patches, each an SDK method and the Operation that translates it.
 
-Patches are applied when the application imports the patched module, not at instrument(): `opentelemetry-instrument`
-instruments every installed library at startup, and importing SDKs the application never uses (LiteLLM alone takes
-seconds) would slow every start. A module imported already is patched at once.
+Patches are applied when the application imports the patched module, not at instrument() (see patching.py).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
-from opentelemetry.instrumentation.utils import unwrap
-from wrapt import register_post_import_hook, wrap_function_wrapper
 
 from llmotel.config import Settings
 from llmotel.core.adapter import Operation
-from llmotel.core.errors import report_internal_error
+from llmotel.core.errors import ErrorCode, register_error_code
+from llmotel.core.patching import LazyPatches
 from llmotel.core.stream_manager import manager_wrapper
 from llmotel.core.telemetry import Telemetry
 from llmotel.core.wrapper import WrapperFunction, method_wrapper
@@ -27,11 +23,15 @@ from llmotel.core.wrapper import WrapperFunction, method_wrapper
 @dataclass(frozen=True)
 class Patch:
     module: str
-    attribute: str  # "Class.method" inside module
+    attribute: str  # "Class.method" inside module, or a module-level function
     operation: Operation | None  # None only for a stream helper whose request goes through another patch
     is_async: bool = False
     stream_manager: bool = False  # the method returns a context manager that opens a stream on enter
-    wrapper: WrapperFunction | None = None  # instead of an operation: a plain wrapt wrapper (SDK settings hooks)
+    # instead of an operation: a plain wrapt wrapper (SDK settings hooks), or what builds one once the module is
+    # imported (for an adapter whose own code imports the SDK)
+    wrapper: WrapperFunction | None = None
+    make_wrapper: Callable[[], WrapperFunction] | None = None
+    optional: bool = False  # a private SDK helper that some versions lack: skipped quietly there
 
 
 class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
@@ -39,6 +39,9 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
     scope: ClassVar[str]
     instruments: ClassVar[Collection[str]]
+    # "module:ExceptionClass" -> the provider's error code of an instance (error.type), for SDKs whose exception
+    # classes do not tell errors apart (botocore's one ClientError for every AWS error code)
+    error_codes: ClassVar[Mapping[str, ErrorCode]] = {}
 
     def patches(self) -> Sequence[Patch]:
         raise NotImplementedError
@@ -55,53 +58,43 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             meter_provider=kwargs.get("meter_provider"),
             logger_provider=kwargs.get("logger_provider"),
         )
-        self._applied: list[Patch] = []
-        # Import hooks cannot be removed: each instrument() gets its own flag, and uninstrument() turns it off.
-        self._active = active = [True]
-        by_module: dict[str, list[Patch]] = {}
+        self._patches = LazyPatches()
         for patch in self.patches():
-            by_module.setdefault(patch.module, []).append(patch)
-        for module, patches in by_module.items():
-            register_post_import_hook(self._on_import(patches, active), module)
+            self._patches.wrap(patch.module, patch.attribute, self._wrapper_of(patch), patch.optional)
+        for where, code in self.error_codes.items():
+            module, _, class_name = where.partition(":")
+            self._patches.when_imported(module, self._error_code_registration(class_name, code))
         self._after_instrument()
 
-    def _on_import(self, patches: list[Patch], active: list[bool]) -> Callable[[Any], None]:
-        def apply(_module: Any) -> None:
-            if not active[0]:
-                return
-            for patch in patches:
-                try:
-                    wrap_function_wrapper(patch.module, patch.attribute, self._wrapper(patch))
-                except Exception:  # a library version without this method: the others still get patched
-                    report_internal_error(f"patching {patch.module}.{patch.attribute}")
-                else:
-                    self._applied.append(patch)
+    def _error_code_registration(self, class_name: str, code: ErrorCode) -> Callable[[Any], None]:
+        def register(module: Any) -> None:
+            exception_class = getattr(module, class_name)
+            register_error_code(exception_class, code)
+            self._patches.on_undo(lambda: register_error_code(exception_class, None))
 
-        return apply
+        return register
 
-    def _wrapper(self, patch: Patch) -> WrapperFunction:
+    def _wrapper_of(self, patch: Patch) -> Callable[[], WrapperFunction]:
+        if patch.make_wrapper is not None:
+            return patch.make_wrapper
         if patch.wrapper is not None:
-            return patch.wrapper
-        if patch.stream_manager:
-            return manager_wrapper(self.telemetry, patch.operation, patch.is_async)
-        if patch.operation is None:
+            wrapper = patch.wrapper
+        elif patch.stream_manager:
+            wrapper = manager_wrapper(self.telemetry, patch.operation, patch.is_async)
+        elif patch.operation is not None:
+            wrapper = method_wrapper(self.telemetry, patch.operation, patch.is_async)
+        else:
             raise ValueError(f"patch {patch.attribute} has no operation")
-        return method_wrapper(self.telemetry, patch.operation, patch.is_async)
+        return lambda: wrapper
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        self._active[0] = False
+        # wrappers an SDK keeps elsewhere (methods bound onto clients, names imported early) stop recording too
         self.telemetry.active = False
-        for patch in self._applied:
-            owner_path, _, method = patch.attribute.rpartition(".")
-            owner: Any = importlib.import_module(patch.module)
-            for part in owner_path.split(".") if owner_path else ():  # "" for a module-level function
-                owner = getattr(owner, part)
-            unwrap(owner, method)
-        self._applied = []
+        self._patches.undo()
         self._after_uninstrument()
 
     def _after_instrument(self) -> None:
-        """Provider-specific set-up beyond patches (prefer a `Patch` with a `wrapper`: it waits for the import)."""
+        """Provider-specific set-up beyond patches (prefer a `Patch`: it waits for the import)."""
 
     def _after_uninstrument(self) -> None:
         """Undo `_after_instrument`."""

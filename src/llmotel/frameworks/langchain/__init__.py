@@ -64,14 +64,14 @@ class LangChainInstrumentor(GenAIInstrumentor):
         ]
 
     def _after_instrument(self) -> None:
-        tracer, settings, active = self.telemetry.tracer, self.telemetry.settings, self._active
+        telemetry = self.telemetry
 
         def install(hooks_module: Any) -> None:  # once LangChain's callback machinery is imported
-            if not active[0]:
+            if not telemetry.active:
                 return
             from llmotel.frameworks.langchain.handler import SpanCallbackHandler
 
-            _slot.handler = SpanCallbackHandler(tracer, settings)
+            _slot.handler = SpanCallbackHandler(telemetry.tracer, telemetry.settings)
             if not _slot.registered:
                 hooks_module.register_configure_hook(_slot, True)
                 _slot.registered = True

@@ -16,16 +16,14 @@ and, for a successful call, `gen_ai.tool.call.result`, redacted and cut to size 
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
-from opentelemetry.instrumentation.utils import unwrap
-from wrapt import wrap_function_wrapper
 
 from llmotel.config import Settings
-from llmotel.core.errors import logger
+from llmotel.core.patching import LazyPatches
+from llmotel.core.wrapper import WrapperFunction
 
 # every module that binds `stdio_client` (users and `mcp.Client` call it through these names)
 _STDIO_CLIENT_SITES = ("mcp.client.stdio", "mcp.client.client", "mcp")
@@ -38,14 +36,19 @@ class MCPInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         return self.instruments
 
     def _instrument(self, **kwargs: Any) -> None:
+        settings = kwargs.get("settings") or Settings.from_env()
+        self._patches = LazyPatches()
+        # the hooks' code imports mcp: built once the application imports it
+        self._patches.when_imported("mcp", lambda _mcp: self._hook(settings, kwargs))
+
+    def _hook(self, settings: Settings, providers: dict[str, Any]) -> None:
         from llmotel.frameworks.mcp.client import ClientHooks
         from llmotel.frameworks.mcp.server import ServerHooks
         from llmotel.frameworks.mcp.telemetry import MCPTelemetry
 
-        settings = kwargs.get("settings") or Settings.from_env()
-        telemetry = MCPTelemetry(settings, kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
+        telemetry = MCPTelemetry(settings, providers.get("tracer_provider"), providers.get("meter_provider"))
         client, server = ClientHooks(telemetry), ServerHooks(telemetry)
-        patches = [
+        patches: list[tuple[str, str, WrapperFunction]] = [
             ("mcp.client.session", "ClientSession.send_request", client.send_request),
             ("mcp.client.session", "ClientSession.send_discover", client.send_discover),
             ("mcp.client.session", "ClientSession.__aenter__", client.session_enter),
@@ -55,30 +58,16 @@ class MCPInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             *((site, "stdio_client", client.stdio_client) for site in _STDIO_CLIENT_SITES),
             ("mcp.server._otel", "OpenTelemetryMiddleware.__call__", server.middleware),
         ]
-        self._patches = []
         for module, attribute, wrapper in patches:
-            if _resolve(module, attribute) is None:  # a later 2.x that moved a hook: the others still work
-                logger.debug("llmotel: mcp has no %s.%s, not instrumented", module, attribute)
-                continue
-            wrap_function_wrapper(module, attribute, wrapper)
-            self._patches.append((module, attribute))
+            # optional: a later 2.x that moved one hook keeps the others
+            self._patches.wrap(module, attribute, _constant(wrapper), optional=True)
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        for module, attribute in self._patches:
-            owner_path, _, name = attribute.rpartition(".")
-            unwrap(_resolve(module, owner_path), name)
-        self._patches = []
+        self._patches.undo()
 
 
-def _resolve(module: str, path: str) -> Any:
-    """`module`'s object at the dotted `path` (the module itself for an empty path), None when missing."""
-    try:
-        found: Any = importlib.import_module(module)
-    except ImportError:
-        return None
-    for part in filter(None, path.split(".")):
-        found = getattr(found, part, None)
-    return found
+def _constant(wrapper: WrapperFunction) -> Callable[[], WrapperFunction]:
+    return lambda: wrapper
 
 
 __all__ = ["MCPInstrumentor"]

@@ -9,34 +9,34 @@ error.type of a failed call is the AWS error code (ThrottlingException, Validati
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
-from llmotel.core.errors import register_error_code
+from llmotel.core.errors import ErrorCode
 from llmotel.core.instrumentor import GenAIInstrumentor, Patch
-from llmotel.core.wrapper import routed_wrapper
+from llmotel.core.wrapper import WrapperFunction, routed_wrapper
+
+
+def aws_error_code(exc: BaseException) -> str | None:
+    """botocore's ClientError: the AWS error code (ThrottlingException), also for codes botocore has no class for."""
+    response = getattr(exc, "response", None)
+    code = (response.get("Error") or {}).get("Code") if isinstance(response, Mapping) else None
+    return code if isinstance(code, str) and code else None
 
 
 class BedrockInstrumentor(GenAIInstrumentor):
     scope = "llmotel.bedrock"
     instruments = ("botocore >= 1.40, < 2",)
 
+    error_codes: ClassVar[Mapping[str, ErrorCode]] = {"botocore.exceptions:ClientError": aws_error_code}
+
     def patches(self) -> Sequence[Patch]:
-        from llmotel.providers.bedrock.router import BedrockRuntime  # imports botocore: only once it is required
+        return [Patch("botocore.client", "BaseClient._make_api_call", None, make_wrapper=self._routed_wrapper)]
 
-        wrapper = routed_wrapper(self.telemetry, BedrockRuntime(), is_async=False)
-        return [Patch("botocore.client", "BaseClient._make_api_call", None, wrapper=wrapper)]
+    def _routed_wrapper(self) -> WrapperFunction:
+        from llmotel.providers.bedrock.router import BedrockRuntime  # imports botocore: only once the app does
 
-    def _after_instrument(self) -> None:
-        from botocore.exceptions import ClientError
-
-        from llmotel.providers.bedrock.router import aws_error_code
-
-        register_error_code(ClientError, aws_error_code)
-
-    def _after_uninstrument(self) -> None:
-        from botocore.exceptions import ClientError
-
-        register_error_code(ClientError, None)
+        return routed_wrapper(self.telemetry, BedrockRuntime(), is_async=False)
 
 
 __all__ = ["BedrockInstrumentor"]

@@ -38,10 +38,3 @@ class BedrockRuntime(Router):
         params = args[1] if len(args) > 1 else kwargs.get("api_params")
         model_id = params.get("modelId") if isinstance(params, Mapping) else None
         return self._invoke[(name, family_of(model_id).name)]
-
-
-def aws_error_code(exc: BaseException) -> str | None:
-    """botocore's ClientError: the AWS error code (ThrottlingException), also for codes botocore has no class for."""
-    response = getattr(exc, "response", None)
-    code = (response.get("Error") or {}).get("Code") if isinstance(response, Mapping) else None
-    return code if isinstance(code, str) and code else None

@@ -13,10 +13,10 @@ would not tell a rate limit from a bad request.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
-from llmotel.core.errors import register_error_code
+from llmotel.core.errors import ErrorCode
 from llmotel.core.instrumentor import GenAIInstrumentor, Patch
 from llmotel.providers.google_genai import tools
 from llmotel.providers.google_genai.models import EmbedContent, GenerateContent
@@ -24,9 +24,15 @@ from llmotel.providers.google_genai.models import EmbedContent, GenerateContent
 _MODELS = "google.genai.models"
 
 
+def _status(exc: Any) -> str | None:
+    status = getattr(exc, "status", None)
+    return status if isinstance(status, str) and status else None
+
+
 class GoogleGenAIInstrumentor(GenAIInstrumentor):
     scope = tools.SCOPE
     instruments = ("google-genai >= 3.0, < 4",)
+    error_codes: ClassVar[Mapping[str, ErrorCode]] = {"google.genai.errors:APIError": _status}
 
     def patches(self) -> Sequence[Patch]:
         generate, stream, embed = GenerateContent(), GenerateContent(stream=True), EmbedContent()
@@ -38,24 +44,8 @@ class GoogleGenAIInstrumentor(GenAIInstrumentor):
             Patch(_MODELS, "AsyncModels.generate_content_stream", stream, is_async=True),
             Patch(_MODELS, "Models.embed_content", embed),
             Patch(_MODELS, "AsyncModels.embed_content", embed, is_async=True),
+            *tools.helper_patches(self.telemetry),
         ]
-
-    def _after_instrument(self) -> None:
-        from google.genai.errors import APIError
-
-        register_error_code(APIError, _status)
-        tools.wrap_helpers(self.telemetry)
-
-    def _after_uninstrument(self) -> None:
-        from google.genai.errors import APIError
-
-        register_error_code(APIError, None)
-        tools.unwrap_helpers()
-
-
-def _status(exc: Any) -> str | None:
-    status = getattr(exc, "status", None)
-    return status if isinstance(status, str) and status else None
 
 
 __all__ = ["GoogleGenAIInstrumentor"]

@@ -17,11 +17,10 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.instrumentation.utils import unwrap
 from opentelemetry.trace import Span
-from wrapt import wrap_function_wrapper
 
 from llmotel.core.errors import report_internal_error
+from llmotel.core.instrumentor import Patch
 from llmotel.core.telemetry import Telemetry, work_context
 from llmotel.tracing import execute_tool, finish
 
@@ -31,6 +30,8 @@ SCOPE = "llmotel.google_genai"
 _earlier_usage: weakref.WeakKeyDictionary[Any, list[Any]] = weakref.WeakKeyDictionary()
 
 Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], Any]
+
+_EXTRA_UTILS = "google.genai._extra_utils"
 
 
 def _start(telemetry: Telemetry, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Span | None:
@@ -112,33 +113,16 @@ def usage_wrapper(is_async: bool) -> Wrapper:
     return async_wrapper if is_async else wrapper
 
 
-# the helpers wrapped: the function runs (sync, async), then the responses the loop acts on (sync, async)
-_HELPERS = (
-    "invoke_function_from_dict_args",
-    "invoke_function_from_dict_args_async",
-    "get_function_response_parts",
-    "get_function_response_parts_async",
-)
-
-
-def wrap_helpers(telemetry: Telemetry) -> None:
-    """Wrap the AFC helpers this SDK version has: they are private, and a version without them loses only the AFC
-    extras, not the calls' spans."""
-    from google.genai import _extra_utils
-
-    wrappers = (
-        tool_wrapper(telemetry, False),
-        tool_wrapper(telemetry, True),
-        usage_wrapper(False),
-        usage_wrapper(True),
-    )
-    for name, wrapper in zip(_HELPERS, wrappers, strict=True):
-        if callable(getattr(_extra_utils, name, None)):
-            wrap_function_wrapper(_extra_utils, name, wrapper)
-
-
-def unwrap_helpers() -> None:
-    from google.genai import _extra_utils
-
-    for name in _HELPERS:
-        unwrap(_extra_utils, name)  # a no-op for a helper that was not wrapped
+def helper_patches(telemetry: Telemetry) -> list[Patch]:
+    """The AFC helpers, wrapped where this SDK version has them: they are private, and a version without them
+    loses only the AFC extras, not the calls' spans. The function runs (sync, async), then the responses the loop
+    acts on (sync, async)."""
+    return [
+        Patch(_EXTRA_UTILS, name, None, wrapper=wrapper, optional=True)
+        for name, wrapper in (
+            ("invoke_function_from_dict_args", tool_wrapper(telemetry, False)),
+            ("invoke_function_from_dict_args_async", tool_wrapper(telemetry, True)),
+            ("get_function_response_parts", usage_wrapper(False)),
+            ("get_function_response_parts_async", usage_wrapper(True)),
+        )
+    ]
