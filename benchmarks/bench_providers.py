@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import json
 import os
 import random
@@ -56,8 +57,11 @@ class Prepared:
             "meter_provider": pipeline.meter_provider,
             "logger_provider": pipeline.logger_provider,
         }
+        # capture() sees only modules loaded before it: load what the call, the floor and llmotel touch
+        importlib.import_module(case.target[0])
+        self.call()
         instrumentor = instrumentor_of(case)
-        instrumentor.instrument(**providers)  # a first round imports whatever the instrumentation imports
+        instrumentor.instrument(**providers)
         instrumentor.uninstrument()
         self.scope = instrumentor.scope
         self.switches: dict[str, Switch] = {

@@ -192,7 +192,8 @@ def _cohere_call(client: Any, model: str) -> Any:
     return client.chat(model=model, messages=_CHAT, max_tokens=256, temperature=0.2)
 
 
-def _cohere_reading(response: Any) -> Reading:
+def _cohere_reading(raw: Any) -> Reading:
+    response = raw.data  # the raw client's HttpResponse: ClientV2.chat goes through RawV2Client.chat
     tokens = response.usage.tokens
     # a v2 chat response names no model: the floor reports the requested one
     return Reading("", response.id, str(response.finish_reason), int(tokens.input_tokens), int(tokens.output_tokens))
@@ -216,7 +217,7 @@ def _gemini_client(transport: Any) -> Any:
     import httpx2
     from google import genai
 
-    options = genai.types.HttpOptions(base_url=BASE_URL, httpx_client=httpx2.Client(transport=transport))
+    options = genai.types.HttpOptions(base_url=BASE_URL + "/gemini", httpx_client=httpx2.Client(transport=transport))
     return genai.Client(api_key="bench", http_options=options)
 
 
@@ -283,7 +284,7 @@ CASES = (
         _cohere_client,
         _cohere_call,
         _cohere_reading,
-        ("cohere.v2.client", "V2Client.chat"),
+        ("cohere.v2.raw_client", "RawV2Client.chat"),
         "llmotel.providers.cohere:CohereInstrumentor",
     ),
     ProviderCase(
