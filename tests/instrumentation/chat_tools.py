@@ -1,5 +1,5 @@
-"""Tool-calling fixtures in OpenAI's chat shape, which the OpenAI-compatible providers' tests share (groq, mistralai;
-cohere and litellm tests hold the same tool and could import it from here)."""
+"""Tool-calling fixtures in OpenAI's chat shape, shared by the tests of the providers that take it (groq, mistralai,
+cohere, litellm)."""
 
 from __future__ import annotations
 

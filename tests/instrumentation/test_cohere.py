@@ -16,6 +16,7 @@ import cohere
 import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
+from chat_tools import TOOL_MESSAGES, WEATHER_TOOL
 from exit_matrix import (
     ASYNC_PATHS,
     SYNC_PATHS,
@@ -44,15 +45,6 @@ SECOND_TURN = [
     {"role": "assistant", "content": "Hello team"},
     {"role": "user", "content": "Now say goodbye"},
 ]
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Weather for a city",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
-TOOL_MESSAGES = [{"role": "user", "content": "Use get_weather for Seoul"}]
 
 
 # Clients made before instrument() (these fixtures, for the tests that instrument in their body and for the exit

@@ -21,6 +21,7 @@ import litellm
 import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
+from chat_tools import WEATHER_TOOL
 from exit_matrix import ASYNC_PATHS, SYNC_PATHS, Headers, StreamingApi, check_async_exit, check_sync_exit, exit_cases
 from llm_support import API_KEY, CLAUDE, CLAUDE_SNAPSHOT, GPT, GPT_SNAPSHOT, Telemetry, point
 from llmotel.providers.anthropic import AnthropicInstrumentor
@@ -34,14 +35,6 @@ pytestmark = pytest.mark.usefixtures("young_heap")
 CAPTURE_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 MESSAGES = [{"role": "user", "content": "Say hello to the team"}]
 USAGE = {"include_usage": True}
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Weather for a city",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
 # 5 words cached by the first turn, read by a turn that carries an assistant reply (standin/anthropic_api.py)
 CACHED_SYSTEM = {
     "role": "system",
