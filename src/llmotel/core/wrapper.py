@@ -83,9 +83,12 @@ def _complete(
             if request.raw_response != "stream" and not request.stream:
                 operation.response(call, result.parse())
         elif operation.is_stream(request, result):
-            # (LiteLLM's CustomStreamWrapper iterates both ways: a sync call's stream stays sync)
-            if proxy is SyncStreamProxy and hasattr(result, "__anext__") and not hasattr(result, "__next__"):
-                proxy = AsyncStreamProxy  # a sync call giving an async stream: an async generator function's call
+            # A sync call giving an async stream (calling an async generator function, as cohere's async
+            # chat_stream is) gets the async proxy; a stream iterable both ways (LiteLLM's) stays sync. Checked on
+            # the type: the common case is a hit, and a missed attribute lookup on an instance costs an exception.
+            stream_type = type(result)
+            if proxy is SyncStreamProxy and not hasattr(stream_type, "__next__") and hasattr(stream_type, "__anext__"):
+                proxy = AsyncStreamProxy
             return operation.wrap_stream(call, result, lambda stream: proxy(stream, call, operation, telemetry))
         else:
             operation.response(call, result)
