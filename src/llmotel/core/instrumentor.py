@@ -14,7 +14,7 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type:
 from llmotel.config import Settings
 from llmotel.core.adapter import Operation
 from llmotel.core.errors import ErrorCode, register_error_code
-from llmotel.core.patching import LazyPatches
+from llmotel.core.patching import LazyPatches, ready
 from llmotel.core.stream_manager import manager_wrapper
 from llmotel.core.telemetry import Telemetry
 from llmotel.core.wrapper import WrapperFunction, method_wrapper
@@ -78,14 +78,12 @@ class GenAIInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         if patch.make_wrapper is not None:
             return patch.make_wrapper
         if patch.wrapper is not None:
-            wrapper = patch.wrapper
-        elif patch.stream_manager:
-            wrapper = manager_wrapper(self.telemetry, patch.operation, patch.is_async)
-        elif patch.operation is not None:
-            wrapper = method_wrapper(self.telemetry, patch.operation, patch.is_async)
-        else:
+            return ready(patch.wrapper)
+        if patch.stream_manager:
+            return ready(manager_wrapper(self.telemetry, patch.operation, patch.is_async))
+        if patch.operation is None:
             raise ValueError(f"patch {patch.attribute} has no operation")
-        return lambda: wrapper
+        return ready(method_wrapper(self.telemetry, patch.operation, patch.is_async))
 
     def _uninstrument(self, **kwargs: Any) -> None:
         # wrappers an SDK keeps elsewhere (methods bound onto clients, names imported early) stop recording too

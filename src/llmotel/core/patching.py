@@ -17,6 +17,11 @@ from llmotel.core.errors import logger, report_internal_error
 from llmotel.core.wrapper import WrapperFunction
 
 
+def ready(wrapper: WrapperFunction) -> Callable[[], WrapperFunction]:
+    """`LazyPatches.wrap`'s wrapper argument for a wrapper that is built already."""
+    return lambda: wrapper
+
+
 class LazyPatches:
     """One instrumentation's patches: applied on import, undone together. Import hooks cannot be removed, so a
     hook registered before `undo()` finds this object inactive and does nothing."""

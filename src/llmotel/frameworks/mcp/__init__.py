@@ -16,13 +16,13 @@ and, for a successful call, `gen_ai.tool.call.result`, redacted and cut to size 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from typing import Any
 
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 
 from llmotel.config import Settings
-from llmotel.core.patching import LazyPatches
+from llmotel.core.patching import LazyPatches, ready
 from llmotel.core.wrapper import WrapperFunction
 
 # every module that binds `stdio_client` (users and `mcp.Client` call it through these names)
@@ -60,14 +60,10 @@ class MCPInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         ]
         for module, attribute, wrapper in patches:
             # optional: a later 2.x that moved one hook keeps the others
-            self._patches.wrap(module, attribute, _constant(wrapper), optional=True)
+            self._patches.wrap(module, attribute, ready(wrapper), optional=True)
 
     def _uninstrument(self, **kwargs: Any) -> None:
         self._patches.undo()
-
-
-def _constant(wrapper: WrapperFunction) -> Callable[[], WrapperFunction]:
-    return lambda: wrapper
 
 
 __all__ = ["MCPInstrumentor"]

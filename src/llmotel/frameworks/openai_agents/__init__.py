@@ -11,18 +11,15 @@ before the application imports the SDK.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Collection
 from typing import Any
 
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
-from opentelemetry.instrumentation.utils import unwrap
 from opentelemetry.trace import Tracer, get_tracer
-from wrapt import register_post_import_hook, wrap_function_wrapper
 
 from llmotel import semconv
 from llmotel.config import Settings
-from llmotel.core.errors import report_internal_error
+from llmotel.core.patching import LazyPatches, ready
 from llmotel.version import __version__
 
 # The SDK can add a trace processor but not remove one: llmotel's stays registered, inert between instrumentations.
@@ -39,15 +36,9 @@ class OpenAIAgentsInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         schema = "https://opentelemetry.io/schemas/" + semconv.STABLE_VERSION
         tracer = get_tracer("llmotel.openai_agents", __version__, kwargs.get("tracer_provider"), schema_url=schema)
         settings = kwargs.get("settings") or Settings.from_env()
-        self._patched: list[tuple[Any, str]] = []
-        # An import hook cannot be removed: uninstrument() turns this instrumentation's off.
-        self._enabled = enabled = [True]
-
-        def on_import(_agents: Any) -> None:  # all of `agents`' submodules are loaded by then
-            if enabled[0]:
-                self._patch(tracer, settings)
-
-        register_post_import_hook(on_import, "agents")
+        self._patches = LazyPatches()
+        # all of `agents`' submodules are loaded once `agents` is
+        self._patches.when_imported("agents", lambda _agents: self._patch(tracer, settings))
 
     def _patch(self, tracer: Tracer, settings: Settings) -> None:
         global _processor
@@ -56,19 +47,9 @@ class OpenAIAgentsInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         _processor = _processor or OTelProcessor()
         _processor.start(tracer, settings)
         for module, attribute, wrapper in patches(_processor):
-            owner_path, _, name = attribute.rpartition(".")
-            try:
-                wrap_function_wrapper(module, attribute, wrapper)
-            except Exception:  # an SDK version without this hook: the rest still works
-                report_internal_error(f"patching {module}.{attribute}")
-            else:
-                target = importlib.import_module(module)
-                self._patched.append((getattr(target, owner_path) if owner_path else target, name))
+            self._patches.wrap(module, attribute, ready(wrapper))  # a version without one: reported, the rest work
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        self._enabled[0] = False
-        for owner, name in self._patched:
-            unwrap(owner, name)
-        self._patched = []
+        self._patches.undo()
         if _processor is not None:
             _processor.stop()
