@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from mcp.shared.exceptions import MCPError
 from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.trace import NonRecordingSpan, SpanKind
 
 from llmotel import semconv
@@ -33,7 +34,6 @@ from llmotel.frameworks.mcp.telemetry import (
     param,
 )
 
-_SUPPRESS_KEY = otel_context._SUPPRESS_INSTRUMENTATION_KEY
 # The span of the send_request in progress: the dispatcher's own span is suppressed only under it.
 _CLIENT_SPAN_KEY = otel_context.create_key("llmotel-mcp-client-span")
 _INITIALIZE, _DISCOVER = "initialize", "server/discover"
@@ -191,7 +191,7 @@ class ClientHooks:
                 self._transports.remove(write_stream)
 
     def _begin(self, method: Any, params: Any) -> Operation | None:
-        if not isinstance(method, str) or otel_context.get_value(_SUPPRESS_KEY):
+        if not isinstance(method, str) or not is_instrumentation_enabled():
             return None
         try:
             name, metric, span_only = describe_request(method, params)

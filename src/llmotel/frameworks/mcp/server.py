@@ -14,6 +14,7 @@ from mcp.shared.direct_dispatcher import DIRECT_TRANSPORT_KIND
 from mcp.shared.jsonrpc_dispatcher import handler_exception_to_error_data
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.trace import Link, SpanKind
 
 from llmotel import semconv
@@ -28,8 +29,6 @@ from llmotel.frameworks.mcp.telemetry import (
     outcome,
     param,
 )
-
-_SUPPRESS_KEY = otel_context._SUPPRESS_INSTRUMENTATION_KEY
 
 
 class ServerHooks:
@@ -54,7 +53,7 @@ class ServerHooks:
         return result
 
     def _begin(self, ctx: Any) -> Operation | None:
-        if otel_context.get_value(_SUPPRESS_KEY):
+        if not is_instrumentation_enabled():
             return None
         try:
             name, metric, span_only = describe_request(ctx.method, ctx.params)
